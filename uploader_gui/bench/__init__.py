@@ -1,0 +1,1 @@
+"""Benchmarks behind `uploader-gui bench` (figures, not pass/fail tests)."""

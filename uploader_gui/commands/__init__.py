@@ -1,0 +1,1 @@
+"""Subcommands of `uploader-gui` (the headless twin of the window)."""

@@ -1,0 +1,70 @@
+"""Events the engine emits and the window or terminal renders (DESIGN.md §1–§2).
+
+Every event is a frozen dataclass named in the past tense. Events carry plain data only, so
+they can cross threads, be printed as JSON lines by the CLI and be applied in batches by the GUI.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base class of every engine event."""
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The event as a JSON-ready dict with its type name under "event"."""
+        data: dict[str, Any] = {"event": type(self).__name__}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            data[field.name] = value.value if hasattr(value, "value") else value
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class WarningRaised(Event):
+    """Something a person should know that changes no state (e.g. a verdict for an unknown path)."""
+
+    message: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IndexStarted(Event):
+    """Indexing of a folder began."""
+
+    root: str
+
+
+@dataclass(frozen=True, slots=True)
+class IndexProgressed(Event):
+    """Throttled progress while listing and hashing a folder (at most every ~100–250 ms)."""
+
+    files_done: int
+    files_total: int
+    bytes_done: int
+    bytes_total: int
+    rate_bytes_per_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntrySkipped(Event):
+    """A path left out of the index: junk (`is_junk`), excluded, or a problem to fix."""
+
+    path: str
+    reason: str
+    is_junk: bool
+
+
+@dataclass(frozen=True, slots=True)
+class IndexFinished(Event):
+    """Indexing ended; counts of files listed and entries skipped."""
+
+    root: str
+    files: int
+    bytes_total: int
+    skipped: int
+    problems: int

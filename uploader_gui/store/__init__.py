@@ -1,0 +1,1 @@
+"""Durable state: the SQLite store that is the source of truth for deliveries (DESIGN.md §3)."""

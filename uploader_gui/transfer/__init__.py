@@ -1,0 +1,1 @@
+"""The S3 data plane: put, multipart and copy with server-verified CRC32."""
