@@ -41,3 +41,10 @@ class FatalError(UploaderError):
 
 class IllegalTransitionError(UploaderError):
     """A state change the transition table forbids: always a bug in the caller."""
+
+
+class SignInRequired(FatalError):
+    """The sign-in can no longer be renewed: pause the transfer and ask the person to sign in.
+
+    Finished and in-flight work is kept; after a new sign-in the same credentials object resumes.
+    """

@@ -68,3 +68,51 @@ class IndexFinished(Event):
     bytes_total: int
     skipped: int
     problems: int
+
+
+@dataclass(frozen=True, slots=True)
+class FileStateChanged(Event):
+    """A file's state changed, after the change was saved (states are `FileState` values)."""
+
+    path: str
+    old_state: str
+    new_state: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictReceived(Event):
+    """The validator judged a file; `new_state` is the file's state after the verdict."""
+
+    path: str
+    status: str
+    message: str
+    new_state: str
+
+
+@dataclass(frozen=True, slots=True)
+class LockLost(Event):
+    """Our upload lock now holds another uploader's id: the session stops without deleting it."""
+
+    lock_key: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ValidatorRowReceived(Event):
+    """A row read from the validator log; `readable_message` is the message as text for people."""
+
+    time: str
+    category: str
+    ref: str
+    status: str
+    message: str
+    readable_message: str
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineStarted(Event):
+    """The validator wrote `init/self/ok "validation pipeline started"`: transfers may begin."""
+
+    validator_agent_id: str
