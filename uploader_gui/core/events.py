@@ -57,6 +57,7 @@ class IndexEntrySkipped(Event):
     path: str
     reason: str
     is_junk: bool
+    is_problem: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,3 +117,59 @@ class PipelineStarted(Event):
     """The validator wrote `init/self/ok "validation pipeline started"`: transfers may begin."""
 
     validator_agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileTransferProgressed(Event):
+    """Throttled byte progress of one file being sent (at most every ~100–250 ms per file).
+
+    `bytes_done` counts parts already on the archive plus the bytes of this attempt sent so far;
+    it goes back down when an attempt fails and its unfinished part is dropped.
+    """
+
+    path: str
+    bytes_done: int
+    size_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class TransferProgressed(Event):
+    """Throttled totals of a transfer run (at most every ~100–250 ms).
+
+    `bytes_uploaded` went over the network in this run; `bytes_processed` also counts files
+    skipped because they were already delivered and parts already on the archive, so a resumed
+    delivery's bar starts where it stopped. `eta_s` is None until there is a speed to divide by.
+    """
+
+    bytes_uploaded: int
+    bytes_processed: int
+    bytes_total: int
+    files_finished: int
+    files_total: int
+    rate_bytes_per_s: float
+    eta_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class TransferAttemptEnded(Event):
+    """One attempt at sending a file ended: `ok`, or not (and `message` says why).
+
+    Exactly one `ok` per path and transfer run; the session writes `transfer <path> ok|error`.
+    `will_retry` tells whether the engine will try again by itself.
+    """
+
+    path: str
+    is_ok: bool
+    message: str = ""
+    will_retry: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRunEnded(Event):
+    """A transfer run stopped: `finished` (every file has an outcome), `cancelled`, or `stopped`
+    (a `FatalError`, in `message`; unfinished files are paused and keep their parts)."""
+
+    outcome: str
+    files_done: int
+    files_failed: int
+    message: str = ""
