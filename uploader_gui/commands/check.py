@@ -1,11 +1,126 @@
-"""`uploader-gui check` (placeholder while it is being built)."""
+"""`uploader-gui check`: would the archive accept this delivery? Checked here, nothing sent.
+
+Parses the label as the archive does, reads the provider's index (or walks the source folder)
+and matches every file to a filetype with the archive's own rules (PROTOCOL.md §5.2–§5.3).
+Exit 0: the archive would accept it; 1: one line per problem on stdout; 2: unusable arguments.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from uploader_gui.core.index_file import ProviderIndex, read_provider_index
+from uploader_gui.core.label import Label, parse_label
+from uploader_gui.core.preflight import PreflightReport, run_preflight
+from uploader_gui.core.problems import Problem, ProblemsFound
+
+EXIT_ACCEPTED, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
 
 
 def add_parser(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser("check", help="(being built)")
-    parser.set_defaults(func=lambda args: 2)
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "check",
+        help="check a label, and an index or folder, against the archive's rules",
+        description=(
+            "Check a delivery before sending anything: the label as the archive parses it, "
+            "the index (or the files under --source), and which filetype each file gets under "
+            "the archive's rule (each pattern matched from the start of the file NAME). "
+            "Exit 0 if the archive would accept it, 1 listing every problem, 2 for bad arguments."
+        ),
+    )
+    parser.add_argument("label", type=Path, metavar="LABEL", help="the delivery label (YAML)")
+    parser.add_argument("--index", type=Path, metavar="FILE", help="the provider's index CSV")
+    parser.add_argument(
+        "--source",
+        type=Path,
+        metavar="DIR",
+        help="the data folder: with --index, every indexed file must be in it; alone, its "
+        "files are checked as `uploader-gui index` would list them",
+    )
+    parser.set_defaults(func=run_check)
+
+
+def run_check(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    unusable = _unusable_argument(args.label, args.index, args.source)
+    if unusable:
+        print(f"uploader-gui check: {unusable}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    problems: list[Problem] = []
+    label: Label | None = None
+    index: ProviderIndex | None = None
+    try:
+        label = parse_label(args.label)
+    except ProblemsFound as exc:
+        problems += exc.problems
+    if args.index is not None:
+        try:
+            index = read_provider_index(args.index, source_root=args.source)
+        except ProblemsFound as exc:
+            problems += exc.problems
+    if label is None or problems:
+        _print_problems(problems, (), out)
+        return EXIT_PROBLEMS
+    report = run_preflight(label, index, args.source if index is None else None)
+    if not report.is_accepted:
+        _print_problems(report.problems, report.hints, out)
+        return EXIT_PROBLEMS
+    _print_summary(report, out)
+    return EXIT_ACCEPTED
+
+
+def _unusable_argument(label: Path, index: Path | None, source: Path | None) -> str:
+    for path, what in ((label, "label"), (index, "index")):
+        if path is None:
+            continue
+        if not path.is_file():
+            return f"{what} file {path} {'is not a file' if path.exists() else 'does not exist'}"
+        try:
+            with path.open("rb"):
+                pass
+        except OSError as exc:
+            return f"cannot read the {what} file {path}: {exc.strerror or exc}"
+    if source is not None and not source.is_dir():
+        return (
+            f"source folder {source} {'is not a folder' if source.exists() else 'does not exist'}"
+        )
+    return ""
+
+
+def _print_problems(problems: Sequence[Problem], hints: Sequence[Problem], out: TextIO) -> None:
+    for problem in problems:
+        print(_printable(str(problem)), file=out)
+    for hint in hints:
+        print(_printable(f"hint: {hint}"), file=out)
+    count = len(problems)
+    print(
+        f"The archive would refuse this delivery: {count} problem{'s' * (count != 1)}.",
+        file=sys.stderr,
+    )
+
+
+def _print_summary(report: PreflightReport, out: TextIO) -> None:
+    label = report.label
+    head = f"OK: dataset {label.dataset}, delivery {label.delivery_id}"
+    if report.match is None:
+        print(f"{head}: the label is valid ({len(label.filetypes)} filetypes).", file=out)
+        print("Give --index or --source to check the files too.", file=out)
+    else:
+        print(f"{head}: the archive would accept {len(report.paths)} files.", file=out)
+        width = max((len(name or "") for name, _ in report.files_by_filetype()), default=0)
+        ignored = {filetype.name for filetype in label.filetypes if filetype.ignore}
+        for name, count in report.files_by_filetype():
+            shown = name if name is not None else "(no filetype)"
+            note = "  (ignore: true)" if name in ignored else ""
+            print(_printable(f"  {shown:<{max(width, 13)}}  {count:>8}{note}"), file=out)
+    for hint in report.hints:
+        print(_printable(f"hint: {hint}"), file=out)
+
+
+def _printable(text: str) -> str:
+    """Undecodable file names (surrogate escapes) shown as \\x escapes rather than crashing."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

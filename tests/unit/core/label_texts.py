@@ -1,0 +1,34 @@
+"""Label texts shared by the label, filetype-match and pre-flight tests."""
+
+from __future__ import annotations
+
+import textwrap
+
+from uploader_gui.core.label import Label, parse_label_text
+
+HEADER = """\
+dataset: demo_set
+delivery_id: '0001'
+time:
+  delivery_start_date: 2025-01-15
+delivery_meta:
+  schema_version: 0.1.0
+"""
+
+
+def label_text(filetypes: str = "", *, options: str = "", header: str = HEADER) -> str:
+    """A valid label with the given `filetypes:` body and global validation options."""
+    text = header
+    if options:
+        text = text.replace(
+            "  schema_version: 0.1.0\n",
+            "  schema_version: 0.1.0\n  global_validation_options:\n"
+            + textwrap.indent(textwrap.dedent(options), "    "),
+        )
+    if filetypes:
+        text += "filetypes:\n" + textwrap.indent(textwrap.dedent(filetypes), "  ")
+    return text
+
+
+def make_label(filetypes: str, *, options: str = "") -> Label:
+    return parse_label_text(label_text(filetypes, options=options), "label.yaml")
