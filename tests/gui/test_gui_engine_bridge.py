@@ -1,0 +1,117 @@
+"""The engine bridge: events from any thread reach the table in batches, never one signal each."""
+
+from __future__ import annotations
+
+import math
+import threading
+from pathlib import Path
+from typing import Any
+
+from pytestqt.qtbot import QtBot
+
+from uploader_gui.core.events import FileStateChanged, IndexEntrySkipped, IndexProgressed
+from uploader_gui.core.folder_index import FolderIndex, IndexedFile, SkippedEntry
+from uploader_gui.ui.engine_bridge import (
+    MAX_ROWS_PER_DRAIN,
+    EngineBridge,
+    IndexFailed,
+    IndexResultReady,
+    IndexSummary,
+)
+from uploader_gui.ui.file_table_model import FileRow, FileTableModel
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+
+    def __call__(self, *args: Any) -> None:
+        self.calls.append(args)
+
+
+def make_bridge(qtbot: QtBot) -> tuple[EngineBridge, FileTableModel]:
+    del qtbot  # asked for so a QApplication exists
+    model = FileTableModel()
+    return EngineBridge(model), model
+
+
+def folder_index(file_count: int, skipped: tuple[SkippedEntry, ...] = ()) -> FolderIndex:
+    files = tuple(
+        IndexedFile(path=f"f/{i:06d}.dat", size_bytes=i, mtime_ns=0, crc32=None)
+        for i in range(file_count)
+    )
+    return FolderIndex(root=Path("/data/survey"), files=files, skipped=skipped)
+
+
+def test_events_from_a_worker_thread_arrive_as_one_batch(qtbot: QtBot) -> None:
+    bridge, model = make_bridge(qtbot)
+    model.append_rows([FileRow(f"f/{i:04d}", 1, "ready") for i in range(1000)])
+    changed, progressed, applied = Counter(), Counter(), Counter()
+    model.dataChanged.connect(changed)
+    bridge.indexProgressed.connect(progressed)
+    bridge.batchApplied.connect(applied)
+
+    def produce() -> None:
+        for i in range(1000):
+            bridge.put(FileStateChanged(f"f/{i:04d}", "ready", "pending"))
+            bridge.put(IndexProgressed(i + 1, 1000, i + 1, 1000, 10.0))
+
+    producer = threading.Thread(target=produce)
+    producer.start()
+    producer.join()
+    with qtbot.waitSignal(bridge.batchApplied):
+        pass  # the bridge's own timer drains the queue
+    assert len(changed.calls) == 1  # rows 0..999 are one contiguous range
+    assert len(progressed.calls) == 1
+    assert progressed.calls[0][0].files_done == 1000  # only the latest progress is shown
+    assert applied.calls == [(2000,)]
+    assert {model.state_at(r) for r in range(1000)} == {"pending"}
+
+
+def test_events_of_a_replaced_run_are_dropped(qtbot: QtBot) -> None:
+    bridge, _ = make_bridge(qtbot)
+    failed, progressed = Counter(), Counter()
+    bridge.indexFailed.connect(failed)
+    bridge.indexProgressed.connect(progressed)
+    old_emit = bridge.emitter_for(bridge.begin_generation())
+    new_emit = bridge.emitter_for(bridge.begin_generation())
+    old_emit(IndexFailed("/old", "old run failed"))
+    new_emit(IndexProgressed(1, 2, 3, 4, 5.0))
+    assert bridge.drain_now() == 1
+    assert failed.calls == []
+    assert len(progressed.calls) == 1
+
+
+def test_a_finished_index_of_50000_files_fills_the_table_in_a_few_inserts(qtbot: QtBot) -> None:
+    bridge, model = make_bridge(qtbot)
+    inserts: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _p, first, last: inserts.append((first, last)))
+    junk = SkippedEntry(".DS_Store", "junk file", is_junk=True, is_problem=False)
+    emit = bridge.emitter_for(bridge.begin_generation())
+    emit(IndexEntrySkipped(".DS_Store", "junk file", is_junk=True))
+    emit(IndexResultReady(folder_index(50_000, (junk,))))
+    with qtbot.waitSignal(bridge.indexFinished, timeout=10_000) as finished:
+        pass
+    summary: IndexSummary = finished.args[0]
+    assert model.rowCount() == 50_000
+    assert len(inserts) == math.ceil(50_000 / MAX_ROWS_PER_DRAIN)
+    assert inserts[0] == (0, MAX_ROWS_PER_DRAIN - 1)
+    assert (summary.files, summary.bytes_total) == (50_000, sum(range(50_000)))
+    assert summary.root == "/data/survey"
+    # The finished index is the authority: the live event and the final list are not doubled.
+    assert [item.path for item in bridge.skipped] == [".DS_Store"]
+    assert summary.junk_count == 1
+    assert summary.problem_count == 0
+
+
+def test_starting_a_new_run_clears_the_table_and_skipped_list(qtbot: QtBot) -> None:
+    bridge, model = make_bridge(qtbot)
+    emit = bridge.emitter_for(bridge.begin_generation())
+    emit(IndexEntrySkipped("Thumbs.db", "junk file", is_junk=True))
+    emit(IndexResultReady(folder_index(3)))
+    with qtbot.waitSignal(bridge.indexFinished):
+        pass
+    assert model.rowCount() == 3
+    bridge.begin_generation()
+    assert model.rowCount() == 0
+    assert bridge.skipped == ()

@@ -1,0 +1,262 @@
+"""The bridge between worker threads and the window (DESIGN.md §2.4).
+
+Any thread calls `put(event)` (a `queue.SimpleQueue`, no Qt involved). On the GUI thread a
+`QTimer` drains the queue about ten times a second and applies everything that arrived as one
+batch: new rows in one insert, state changes as one `dataChanged` per contiguous range, and at
+most one of each Qt signal per drain. Nothing is signalled per event or per byte, which is what
+keeps the window responsive at 50k files.
+
+Each indexing run gets a generation number; events tagged with an older generation (a run that
+was cancelled because another folder was dropped) are dropped when drained.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import logging
+import queue
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from uploader_gui.core.events import (
+    Event,
+    FileStateChanged,
+    IndexEntrySkipped,
+    IndexFinished,
+    IndexProgressed,
+    IndexStarted,
+)
+from uploader_gui.core.file_states import FileState
+from uploader_gui.core.folder_index import FolderIndex
+from uploader_gui.ui.file_table_model import FileRow, FileTableModel
+
+log = logging.getLogger(__name__)
+
+DRAIN_INTERVAL_MS = 100
+# Bounds one drain so a flood (e.g. 100k rows at once) is spread over ticks, never one long freeze.
+MAX_EVENTS_PER_DRAIN = 20_000
+MAX_ROWS_PER_DRAIN = 20_000
+STATE_AFTER_INDEXING = FileState.READY.value
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedItem:
+    """A path the index left out, as the window lists it."""
+
+    path: str
+    reason: str
+    is_junk: bool
+    is_problem: bool
+
+
+@dataclass(frozen=True, slots=True)
+class IndexResultReady(Event):
+    """The worker's finished index, for the rows and the summary."""
+
+    folder_index: FolderIndex
+
+
+@dataclass(frozen=True, slots=True)
+class IndexFailed(Event):
+    """Indexing stopped with an error; `is_bug` when it was not the person's input."""
+
+    root: str
+    message: str
+    is_bug: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IndexCancelled(Event):
+    """Indexing was cancelled before it finished (the Stop button, or the window closing)."""
+
+    root: str
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSummary:
+    """What `indexFinished` carries: totals the status bar shows."""
+
+    root: str
+    files: int
+    bytes_total: int
+    skipped: tuple[SkippedItem, ...]
+    folder_index: FolderIndex | None = field(repr=False, default=None)
+
+    @property
+    def junk_count(self) -> int:
+        return sum(1 for item in self.skipped if item.is_junk)
+
+    @property
+    def problem_count(self) -> int:
+        return sum(1 for item in self.skipped if item.is_problem)
+
+
+class EngineBridge(QObject):
+    """Drains events from worker threads into the model at ~10 Hz (see the module docstring)."""
+
+    indexStarted = Signal(str)  # root
+    indexProgressed = Signal(object)  # the latest IndexProgressed of a drain
+    indexFinished = Signal(object)  # IndexSummary, once every row is in the model
+    indexFailed = Signal(object)  # IndexFailed
+    indexCancelled = Signal(str)  # root
+    skippedChanged = Signal(int)  # how many entries are skipped so far
+    batchApplied = Signal(int)  # how many events one drain applied
+
+    def __init__(
+        self,
+        model: FileTableModel,
+        parent: QObject | None = None,
+        *,
+        interval_ms: int = DRAIN_INTERVAL_MS,
+    ) -> None:
+        super().__init__(parent)
+        self._model = model
+        self._queue: queue.SimpleQueue[tuple[int | None, Event]] = queue.SimpleQueue()
+        self._generation = 0
+        self._skipped: list[SkippedItem] = []
+        self._pending_rows: deque[Iterator[FileRow]] = deque()
+        self._pending_summary: IndexSummary | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.drain_now)
+        self._timer.start()
+
+    # --- any thread ---------------------------------------------------------------------------
+
+    def put(self, event: Event) -> None:
+        """Queue an event that is always applied (engine events, not tied to one indexing run)."""
+        self._queue.put((None, event))
+
+    def emitter_for(self, generation: int) -> Callable[[Event], None]:
+        """An `emit` callable for one run: its events are dropped once a newer run starts."""
+        return functools.partial(self._put_tagged, generation)
+
+    def _put_tagged(self, generation: int, event: Event) -> None:
+        self._queue.put((generation, event))
+
+    # --- GUI thread ---------------------------------------------------------------------------
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    @property
+    def skipped(self) -> tuple[SkippedItem, ...]:
+        return tuple(self._skipped)
+
+    def begin_generation(self) -> int:
+        """Start a new run: clear the table and skipped list, ignore every older run's events."""
+        self._generation += 1
+        self._skipped.clear()
+        self._pending_rows.clear()
+        self._pending_summary = None
+        self._model.clear()
+        self.skippedChanged.emit(0)
+        return self._generation
+
+    def stop(self) -> None:
+        """Stop draining (the window is closing)."""
+        self._timer.stop()
+
+    @Slot()
+    def drain_now(self) -> int:
+        """Apply what has arrived (the timer calls this); returns how many events were applied."""
+        batch = _Batch()
+        for _ in range(MAX_EVENTS_PER_DRAIN):
+            try:
+                generation, event = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if generation is None or generation == self._generation:
+                self._collect(event, batch)
+                batch.applied += 1
+        self._apply(batch)
+        self._feed_rows()
+        if batch.applied:
+            self.batchApplied.emit(batch.applied)
+        return batch.applied
+
+    def _collect(self, event: Event, batch: _Batch) -> None:
+        if isinstance(event, IndexProgressed):
+            batch.progress = event
+        elif isinstance(event, IndexEntrySkipped):
+            # Whether it blocks the index is known only from the finished index (see below).
+            batch.skipped.append(SkippedItem(event.path, event.reason, event.is_junk, False))
+        elif isinstance(event, IndexStarted):
+            batch.started_root = event.root
+        elif isinstance(event, IndexResultReady):
+            batch.skipped.clear()  # superseded by the finished index's own list
+            self._accept_result(event.folder_index)
+        elif isinstance(event, IndexFinished):
+            pass  # the totals come with IndexResultReady, together with the rows
+        elif isinstance(event, IndexFailed):
+            batch.failures.append(event)
+        elif isinstance(event, IndexCancelled):
+            batch.cancelled_root = event.root
+        elif isinstance(event, FileStateChanged):
+            batch.state_changes[event.path] = event.new_state
+        else:
+            log.debug("event not shown in the window: %r", event)
+
+    def _apply(self, batch: _Batch) -> None:
+        if batch.started_root is not None:
+            self.indexStarted.emit(batch.started_root)
+        if batch.skipped:
+            self._skipped.extend(batch.skipped)
+            self.skippedChanged.emit(len(self._skipped))
+        if batch.state_changes:
+            self._model.update_states(batch.state_changes)
+        if batch.progress is not None:
+            self.indexProgressed.emit(batch.progress)
+        for failure in batch.failures:
+            self.indexFailed.emit(failure)
+        if batch.cancelled_root is not None:
+            self.indexCancelled.emit(batch.cancelled_root)
+
+    def _accept_result(self, folder_index: FolderIndex) -> None:
+        # The finished index is the authority on what was skipped (events may be throttled).
+        self._skipped = [
+            SkippedItem(entry.path, entry.reason, entry.is_junk, entry.is_problem)
+            for entry in folder_index.skipped
+        ]
+        self.skippedChanged.emit(len(self._skipped))
+        files = folder_index.files
+        self._pending_rows.append(
+            FileRow(f.path, f.size_bytes, STATE_AFTER_INDEXING) for f in files
+        )
+        self._pending_summary = IndexSummary(
+            root=str(folder_index.root),
+            files=len(files),
+            bytes_total=folder_index.bytes_total,
+            skipped=tuple(self._skipped),
+            folder_index=folder_index,
+        )
+
+    def _feed_rows(self) -> None:
+        """Move up to MAX_ROWS_PER_DRAIN waiting rows into the model, then report the summary."""
+        budget = MAX_ROWS_PER_DRAIN
+        while self._pending_rows and budget > 0:
+            chunk = list(itertools.islice(self._pending_rows[0], budget))
+            if len(chunk) < budget:
+                self._pending_rows.popleft()
+            budget -= len(chunk)
+            if chunk:
+                self._model.append_rows(chunk)
+        if not self._pending_rows and self._pending_summary is not None:
+            summary, self._pending_summary = self._pending_summary, None
+            self.indexFinished.emit(summary)
+
+
+@dataclass
+class _Batch:
+    applied: int = 0
+    started_root: str | None = None
+    progress: IndexProgressed | None = None
+    skipped: list[SkippedItem] = field(default_factory=list)
+    failures: list[IndexFailed] = field(default_factory=list)
+    cancelled_root: str | None = None
+    state_changes: dict[str, str] = field(default_factory=dict)

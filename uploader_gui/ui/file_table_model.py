@@ -1,0 +1,269 @@
+"""The table of files in the window: one row per file with its path, size and state.
+
+Built for tens of thousands of rows (DESIGN.md §2.4, §7): columns are plain Python lists so
+`data()` is O(1); a batch of new rows is ONE `beginInsertRows/endInsertRows`; a batch of state
+changes is ONE `dataChanged` per contiguous run of rows; a path→row dict finds rows without a scan.
+Sorting reorders the lists with Python's sort (a proxy model would call `data()` from C++ for every
+comparison, which takes seconds at 100k rows).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+
+from uploader_gui.ui.formatting import exact_bytes_text, human_size, state_label
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+# The raw value behind a cell (int for sizes), used for sorting and by tests.
+SORT_ROLE = int(Qt.ItemDataRole.UserRole)
+
+
+class Column(enum.IntEnum):
+    PATH = 0
+    SIZE = 1
+    STATE = 2
+
+
+_HEADERS = {Column.PATH: "Path", Column.SIZE: "Size", Column.STATE: "State"}
+_HEADER_TIPS = {
+    Column.PATH: "Path of the file inside the chosen folder",
+    Column.SIZE: "Size of the file (KiB, MiB, GiB are powers of 1024)",
+    Column.STATE: "Where the file is in the delivery",
+}
+_RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_LEFT_ALIGNED = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+
+
+@dataclass(frozen=True, slots=True)
+class FileRow:
+    """One file as the table shows it; `state` is a `FileState` value such as `"ready"`."""
+
+    path: str
+    size_bytes: int
+    state: str
+
+
+class FileTableModel(QAbstractTableModel):
+    """Rows of files, changed only in batches (see the module docstring)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._paths: list[str] = []
+        self._sizes: list[int] = []
+        self._size_texts: list[str] = []
+        self._states: list[str] = []
+        self._row_by_path: dict[str, int] = {}
+        self._total_size_bytes = 0
+        self._sort_column: int = -1
+        self._sort_order = Qt.SortOrder.AscendingOrder
+
+    # --- what Qt asks -------------------------------------------------------------------------
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._paths)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Column)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, column = index.row(), index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == Column.PATH:
+                return self._paths[row]
+            if column == Column.SIZE:
+                return self._size_texts[row]
+            return state_label(self._states[row])
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _RIGHT_ALIGNED if column == Column.SIZE else _LEFT_ALIGNED
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, column)
+        if role == SORT_ROLE:
+            return self._sort_value(row, column)
+        return None
+
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
+            return super().headerData(section, orientation, role)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _HEADERS[Column(section)]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _HEADER_TIPS[Column(section)]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _RIGHT_ALIGNED if section == Column.SIZE else _LEFT_ALIGNED
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self._sort_column, self._sort_order = column, order
+        if 0 <= column < len(Column) and self._paths:
+            self._apply_sort()
+
+    # --- what the window and the bridge call --------------------------------------------------
+
+    @property
+    def total_size_bytes(self) -> int:
+        return self._total_size_bytes
+
+    def row_of(self, path: str) -> int | None:
+        return self._row_by_path.get(path)
+
+    def path_at(self, row: int) -> str:
+        return self._paths[row]
+
+    def size_at(self, row: int) -> int:
+        return self._sizes[row]
+
+    def state_at(self, row: int) -> str:
+        return self._states[row]
+
+    def clear(self) -> None:
+        """Forget every row (a new folder was chosen)."""
+        self.beginResetModel()
+        for column in (self._paths, self._sizes, self._size_texts, self._states):
+            column.clear()
+        self._row_by_path.clear()
+        self._total_size_bytes = 0
+        self.endResetModel()
+
+    def append_rows(self, rows: Iterable[FileRow]) -> int:
+        """Add new paths in ONE insert; a path already shown has its size and state updated.
+
+        Returns how many rows were added.
+        """
+        new_rows: list[FileRow] = []
+        updates: dict[str, FileRow] = {}
+        pending_paths: set[str] = set()
+        for row in rows:
+            if row.path in self._row_by_path:
+                updates[row.path] = row
+            elif row.path not in pending_paths:
+                pending_paths.add(row.path)
+                new_rows.append(row)
+        if updates:
+            self._update_rows(updates.values())
+        if new_rows:
+            self._insert(new_rows)
+            if 0 <= self._sort_column < len(Column):
+                self._apply_sort()
+        return len(new_rows)
+
+    def update_states(self, changes: Mapping[str, str] | Iterable[tuple[str, str]]) -> int:
+        """Set states by path; ONE `dataChanged` per contiguous run of changed rows.
+
+        Unknown paths are ignored (an event can outlive the folder it was about). Returns how many
+        rows changed.
+        """
+        items = changes.items() if isinstance(changes, Mapping) else changes
+        changed_rows: list[int] = []
+        for path, state in items:
+            row = self._row_by_path.get(path)
+            if row is not None and self._states[row] != state:
+                self._states[row] = state
+                changed_rows.append(row)
+        self._emit_changed(changed_rows, Column.STATE, Column.STATE)
+        return len(changed_rows)
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _insert(self, new_rows: Sequence[FileRow]) -> None:
+        first = len(self._paths)
+        self.beginInsertRows(QModelIndex(), first, first + len(new_rows) - 1)
+        for offset, row in enumerate(new_rows):
+            self._paths.append(row.path)
+            self._sizes.append(row.size_bytes)
+            self._size_texts.append(human_size(row.size_bytes))
+            self._states.append(row.state)
+            self._row_by_path[row.path] = first + offset
+            self._total_size_bytes += row.size_bytes
+        self.endInsertRows()
+
+    def _update_rows(self, rows: Iterable[FileRow]) -> None:
+        changed_rows: list[int] = []
+        for row in rows:
+            index = self._row_by_path[row.path]
+            self._total_size_bytes += row.size_bytes - self._sizes[index]
+            self._sizes[index] = row.size_bytes
+            self._size_texts[index] = human_size(row.size_bytes)
+            self._states[index] = row.state
+            changed_rows.append(index)
+        self._emit_changed(changed_rows, Column.SIZE, Column.STATE)
+
+    def _emit_changed(self, rows: list[int], first_column: Column, last_column: Column) -> None:
+        for start, stop in contiguous_ranges(rows):
+            self.dataChanged.emit(
+                self.index(start, first_column),
+                self.index(stop, last_column),
+                [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole],
+            )
+
+    def _apply_sort(self) -> None:
+        new_order = self._sorted_rows()
+        if new_order == list(range(len(new_order))):
+            return
+        self.layoutAboutToBeChanged.emit()
+        new_row_of_old = [0] * len(new_order)
+        for new_row, old_row in enumerate(new_order):
+            new_row_of_old[old_row] = new_row
+        self._paths = [self._paths[r] for r in new_order]
+        self._sizes = [self._sizes[r] for r in new_order]
+        self._size_texts = [self._size_texts[r] for r in new_order]
+        self._states = [self._states[r] for r in new_order]
+        self._row_by_path = {path: row for row, path in enumerate(self._paths)}
+        old_indexes = self.persistentIndexList()
+        new_indexes = [
+            self.index(new_row_of_old[index.row()], index.column()) for index in old_indexes
+        ]
+        self.changePersistentIndexList(old_indexes, new_indexes)
+        self.layoutChanged.emit()
+
+    def _sorted_rows(self) -> list[int]:
+        is_descending = self._sort_order == Qt.SortOrder.DescendingOrder
+        rows = range(len(self._paths))
+        column = Column(self._sort_column)
+        if column == Column.PATH:
+            # Paths are unique and usually arrive sorted, where Timsort is linear.
+            return sorted(rows, key=self._paths.__getitem__, reverse=is_descending)
+        keys: Sequence[int | str] = self._sizes if column == Column.SIZE else self._states
+        # Ties keep path order, so equal sizes or states still read alphabetically.
+        return sorted(rows, key=lambda r: (keys[r], self._paths[r]), reverse=is_descending)
+
+    def _tooltip(self, row: int, column: int) -> str:
+        if column == Column.PATH:
+            return self._paths[row]
+        if column == Column.SIZE:
+            return exact_bytes_text(self._sizes[row])
+        return f"State: {state_label(self._states[row])}"
+
+    def _sort_value(self, row: int, column: int) -> str | int:
+        if column == Column.SIZE:
+            return self._sizes[row]
+        return self._paths[row] if column == Column.PATH else self._states[row]
+
+
+def contiguous_ranges(rows: Iterable[int]) -> list[tuple[int, int]]:
+    """`[7, 3, 4, 5, 9]` → `[(3, 5), (7, 7), (9, 9)]`: inclusive runs of consecutive rows."""
+    ranges: list[tuple[int, int]] = []
+    for row in sorted(set(rows)):
+        if ranges and row == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], row)
+        else:
+            ranges.append((row, row))
+    return ranges

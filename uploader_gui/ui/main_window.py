@@ -1,0 +1,294 @@
+"""The main window: choose or drop a folder, watch it being indexed, see every file in a table.
+
+The window only decides and displays. Looking at a path happens on `PathProbe`'s thread,
+indexing on `IndexRunner`'s threads, and their events reach the table through `EngineBridge` in
+batches (DESIGN.md §2): the GUI thread touches no file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QDir, QMimeData, Qt, Slot
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from uploader_gui.core.events import IndexProgressed
+from uploader_gui.core.folder_index import FolderIndex, IndexOptions, build_folder_index
+from uploader_gui.ui.engine_bridge import EngineBridge, IndexFailed, IndexSummary
+from uploader_gui.ui.file_table_model import Column, FileTableModel
+from uploader_gui.ui.index_worker import IndexFolder, IndexRunner
+from uploader_gui.ui.path_probe import PathKind, PathProbe
+from uploader_gui.ui.skipped_dialog import SkippedDialog
+from uploader_gui.ui.status_area import StatusArea
+
+APP_TITLE = "FAST Uploader"
+PLACEHOLDER_TEXT = "Drop a folder here or choose one"
+_PAGE_PLACEHOLDER, _PAGE_TABLE = 0, 1
+_SIZE_COLUMN_WIDTH_PX, _STATE_COLUMN_WIDTH_PX = 110, 130
+
+
+def single_local_path(mime: QMimeData) -> tuple[str | None, str]:
+    """The one local path a drag carries, or None and why it cannot be used (URLs only, no I/O)."""
+    urls = mime.urls() if mime.hasUrls() else []
+    if not urls:
+        return None, "Only folders can be dropped here."
+    if len(urls) > 1:
+        return None, f"Drop one folder at a time (this drag holds {len(urls):,} items)."
+    if not urls[0].isLocalFile():
+        return None, "Only folders on this computer or a mounted drive can be delivered."
+    return urls[0].toLocalFile(), ""
+
+
+def refusal_text(path: str, kind: str, detail: str) -> str:
+    """Why a path that is not a folder cannot be opened, and what to do instead."""
+    name = Path(path).name or path
+    if kind == PathKind.FILE:
+        return f"“{name}” is a file. Drop or choose the folder that holds it."
+    if kind == PathKind.MISSING:
+        return f"“{path}” does not exist (any more). Choose another folder."
+    return f"“{path}” cannot be opened as a folder: {detail or 'unknown reason'}."
+
+
+class MainWindow(QMainWindow):
+    """The first window: folder in, table of files out."""
+
+    def __init__(
+        self,
+        *,
+        index_options: IndexOptions | None = None,
+        index_folder: IndexFolder = build_folder_index,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.folder: str | None = None
+        self.folder_index: FolderIndex | None = None  # the last finished index, for uploading
+        self.skipped_dialog: SkippedDialog | None = None
+        self._open_request_id = 0
+        self._drag_request_id = 0
+        self._drag_kind: str | None = None
+        self.model = FileTableModel(self)
+        self.bridge = EngineBridge(self.model, self)
+        self.runner = IndexRunner(self.bridge, index_options, self, index_folder=index_folder)
+        self.probe = PathProbe(self)
+        self._build_widgets()
+        self._connect()
+        self.setAcceptDrops(True)
+        self.setWindowTitle(APP_TITLE)
+        self.resize(960, 600)
+
+    # --- building -----------------------------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        self.choose_button = QPushButton("&Choose folder…")
+        self.choose_button.setToolTip("Choose the folder to deliver (Ctrl+O)")
+        self.folder_label = QLabel("No folder chosen")
+        self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        top_bar = QHBoxLayout()
+        top_bar.addWidget(self.choose_button)
+        top_bar.addWidget(self.folder_label, 1)
+        self.placeholder = QLabel(
+            f"{PLACEHOLDER_TEXT}\n\n(drag it onto this window, or press Ctrl+O)"
+        )
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setAccessibleName(PLACEHOLDER_TEXT)
+        self.placeholder.setStyleSheet("QLabel { font-size: 16pt; color: palette(mid); }")
+        self.table = self._build_table()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.placeholder)
+        self.pages.addWidget(self.table)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addLayout(top_bar)
+        layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+        self.status_area = StatusArea()
+        self.statusBar().addPermanentWidget(self.status_area, 1)
+        open_action = QAction("Choose folder…", self)
+        open_action.setShortcut(QKeySequence.StandardKey.Open)
+        open_action.triggered.connect(self.choose_folder)
+        self.addAction(open_action)
+
+    def _build_table(self) -> QTableView:
+        table = QTableView()
+        table.setModel(self.model)
+        table.setAccessibleName("Files in the folder")
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(False)
+        table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        # Fixed, uniform row heights: measuring 100k rows to fit contents takes about a minute.
+        rows = table.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(table.fontMetrics().height() + 8)
+        rows.setVisible(False)
+        columns = table.horizontalHeader()
+        columns.setStretchLastSection(False)
+        columns.setSectionResizeMode(Column.PATH, QHeaderView.ResizeMode.Stretch)
+        columns.setSectionResizeMode(Column.SIZE, QHeaderView.ResizeMode.Interactive)
+        columns.setSectionResizeMode(Column.STATE, QHeaderView.ResizeMode.Interactive)
+        columns.resizeSection(Column.SIZE, _SIZE_COLUMN_WIDTH_PX)
+        columns.resizeSection(Column.STATE, _STATE_COLUMN_WIDTH_PX)
+        table.setSortingEnabled(True)
+        table.sortByColumn(Column.PATH, Qt.SortOrder.AscendingOrder)
+        return table
+
+    def _connect(self) -> None:
+        self.choose_button.clicked.connect(self.choose_folder)
+        self.probe.probed.connect(self._on_probed)
+        self.bridge.indexStarted.connect(self._on_index_started)
+        self.bridge.indexProgressed.connect(self._on_index_progressed)
+        self.bridge.indexFinished.connect(self._on_index_finished)
+        self.bridge.indexFailed.connect(self._on_index_failed)
+        self.bridge.indexCancelled.connect(self._on_index_cancelled)
+        self.bridge.skippedChanged.connect(self.status_area.set_skipped_count)
+        self.status_area.stopRequested.connect(self.stop_indexing)
+        self.status_area.skippedRequested.connect(self.show_skipped)
+
+    # --- what the person does -----------------------------------------------------------------
+
+    @Slot()
+    def choose_folder(self) -> None:
+        start_dir = self.folder or QDir.homePath()
+        path = QFileDialog.getExistingDirectory(self, "Choose the folder to deliver", start_dir)
+        self.open_folder(path)
+
+    @Slot(str)
+    def open_folder(self, path: str) -> None:
+        """Index `path` if it turns out to be a folder; "" (a cancelled dialog) does nothing."""
+        if not path:
+            return
+        self._open_request_id = self.probe.probe(path)
+        self.status_area.show_waiting(f"Looking at “{path}”…")
+
+    @Slot()
+    def stop_indexing(self) -> None:
+        if self.runner.is_running:
+            self.runner.cancel()
+            self.status_area.show_waiting("Stopping…")
+
+    @Slot()
+    def show_skipped(self) -> None:
+        if self.skipped_dialog is not None:
+            self.skipped_dialog.close()
+        self.skipped_dialog = SkippedDialog(self.bridge.skipped, self)
+        self.skipped_dialog.show()
+
+    # --- drag and drop (URLs only; the path's type is looked at on the probe's thread) --------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        path, reason = single_local_path(event.mimeData())
+        if path is None:
+            event.ignore()
+            self.status_area.show_message(reason)
+            return
+        self._drag_kind = None
+        self._drag_request_id = self.probe.probe(path)
+        event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if self._drag_kind not in (None, PathKind.DIRECTORY):
+            event.ignore()
+        else:
+            event.acceptProposedAction()
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self._drag_request_id, self._drag_kind = 0, None
+        event.accept()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path, reason = single_local_path(event.mimeData())
+        if path is None or self._drag_kind not in (None, PathKind.DIRECTORY):
+            event.ignore()
+            if path is None:
+                self.status_area.show_message(reason)
+            return
+        self._drag_request_id, self._drag_kind = 0, None
+        event.acceptProposedAction()
+        self.open_folder(path)
+
+    # --- what the workers report --------------------------------------------------------------
+
+    @Slot(int, str, str, str)
+    def _on_probed(self, request_id: int, path: str, kind: str, detail: str) -> None:
+        if request_id == self._drag_request_id:
+            self._drag_kind = kind
+            if kind != PathKind.DIRECTORY:
+                self.status_area.show_message(refusal_text(path, kind, detail))
+        if request_id != self._open_request_id:
+            return
+        self._open_request_id = 0
+        if kind == PathKind.DIRECTORY:
+            self._start_indexing(path)
+        else:
+            self.status_area.show_message(refusal_text(path, kind, detail))
+
+    def _start_indexing(self, path: str) -> None:
+        self.folder, self.folder_index = path, None
+        if self.skipped_dialog is not None:
+            self.skipped_dialog.close()
+            self.skipped_dialog = None
+        self.runner.start(path)
+        self.setWindowTitle(Path(path).name or path)
+        self.folder_label.setText(path)
+        self.folder_label.setToolTip(path)
+        self.pages.setCurrentIndex(_PAGE_TABLE)
+        self.status_area.show_waiting(f"Indexing “{Path(path).name or path}”…")
+
+    @Slot(str)
+    def _on_index_started(self, root: str) -> None:
+        self.status_area.show_waiting(f"Listing “{Path(root).name or root}”…")
+
+    @Slot(object)
+    def _on_index_progressed(self, event: IndexProgressed) -> None:
+        self.status_area.show_progress(event)
+
+    @Slot(object)
+    def _on_index_finished(self, summary: IndexSummary) -> None:
+        self.folder_index = summary.folder_index
+        self.status_area.show_summary(summary)
+
+    @Slot(object)
+    def _on_index_failed(self, failure: IndexFailed) -> None:
+        prefix = "Indexing stopped by an internal error" if failure.is_bug else "Cannot index"
+        self.status_area.show_message(f"{prefix}: {failure.message}", detail=failure.message)
+
+    @Slot(str)
+    def _on_index_cancelled(self, root: str) -> None:
+        self.status_area.show_message(
+            f"Indexing of “{Path(root).name or root}” stopped. Choose or drop a folder to start."
+        )
+
+    # --- closing ------------------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Cancel and join every worker thread before Qt destroys them (safe to call twice)."""
+        self.runner.shutdown()
+        self.bridge.stop()
+        self.probe.shutdown()
+        if self.skipped_dialog is not None:
+            self.skipped_dialog.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
