@@ -1,7 +1,9 @@
 """Starting the window: the `QApplication`, the asyncio loop it shares, and a clean exit.
 
-`uploader-gui` with no arguments calls `run_app()`. The Qt event loop is a `qasync.QEventLoop`,
-so later asyncio code (the browser sign-in) runs on the GUI thread without a second loop.
+`uploader-gui` with no arguments calls `run_app()`. The window starts the embedded local archive
+on a worker thread once it is shown, and stops it when it closes. The Qt event loop is a
+`qasync.QEventLoop`, so later asyncio code (the browser sign-in) runs on the GUI thread without a
+second loop.
 Application and organisation names match `app_dirs` (platformdirs), and `QSettings` is kept in
 the same config directory, so `UPLOADER_GUI_HOME` moves both.
 """
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import QApplication
 
 from uploader_gui import __version__
 from uploader_gui.app_dirs import APP_AUTHOR, APP_NAME, app_dirs
+from uploader_gui.archive_service import LocalArchiveStarter, start_local_archive
 from uploader_gui.ui.app_icon import app_icon
 from uploader_gui.ui.main_window import APP_TITLE, MainWindow
 
@@ -49,12 +52,14 @@ def run_app(
     argv: Sequence[str] | None = None,
     *,
     on_window_shown: Callable[[MainWindow], None] | None = None,
+    start_archive: LocalArchiveStarter | None = start_local_archive,
 ) -> int:
     """Open the main window and run until it closes; returns the exit code.
 
     `argv` is Qt's argument list (program name first; default: just the program name).
     `on_window_shown` is called once with the window right after it is shown (tests and
-    end-to-end drivers use it to act on the real window).
+    end-to-end drivers use it to act on the real window). `start_archive` starts the local
+    archive (None: no local archive); a failure is shown in the window, never raised.
     """
     qt_argv = list(argv) if argv is not None else sys.argv[:1] or [APP_NAME]
     existing = QApplication.instance()
@@ -63,7 +68,7 @@ def run_app(
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
-        window = MainWindow()
+        window = MainWindow(start_local_archive=start_archive)
         window.show()
         with close_on_termination_signals(window):
             if on_window_shown is not None:

@@ -1,5 +1,8 @@
 """The main window: choose or drop a folder, watch it being indexed, see every file in a table.
 
+Above the table, the delivery panel: the archive (the built-in local archive by default), the
+label and optional index, and the pre-flight verdict.
+
 The window only decides and displays. Looking at a path happens on `PathProbe`'s thread,
 indexing on `IndexRunner`'s threads, and their events reach the table through `EngineBridge` in
 batches (DESIGN.md §2): the GUI thread touches no file.
@@ -33,12 +36,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from uploader_gui.archive_service import LocalArchiveStarter
 from uploader_gui.core.events import IndexProgressed
 from uploader_gui.core.folder_index import FolderIndex, IndexOptions, build_folder_index
+from uploader_gui.ui.delivery_panel import DeliveryPanel
 from uploader_gui.ui.engine_bridge import EngineBridge, IndexFailed, IndexSummary
 from uploader_gui.ui.file_table_model import Column, FileTableModel
 from uploader_gui.ui.index_worker import IndexFolder, IndexRunner
 from uploader_gui.ui.path_probe import PathKind, PathProbe
+from uploader_gui.ui.preflight_worker import DeliveryCheck, check_delivery
 from uploader_gui.ui.skipped_dialog import SkippedDialog
 from uploader_gui.ui.status_area import StatusArea
 
@@ -78,8 +84,12 @@ class MainWindow(QMainWindow):
         *,
         index_options: IndexOptions | None = None,
         index_folder: IndexFolder = build_folder_index,
+        start_local_archive: LocalArchiveStarter | None = None,
+        check: DeliveryCheck = check_delivery,
         parent: QWidget | None = None,
     ) -> None:
+        """`start_local_archive` (run on a worker thread once the window shows) makes the
+        built-in local archive available; without it the archive is listed as not running."""
         super().__init__(parent)
         self.folder: str | None = None
         self.folder_index: FolderIndex | None = None  # the last finished index, for uploading
@@ -91,6 +101,9 @@ class MainWindow(QMainWindow):
         self.bridge = EngineBridge(self.model, self)
         self.runner = IndexRunner(self.bridge, index_options, self, index_folder=index_folder)
         self.probe = PathProbe(self)
+        self.delivery_panel = DeliveryPanel(
+            self, start_local_archive=start_local_archive, check=check
+        )
         self._build_widgets()
         self._connect()
         self.setAcceptDrops(True)
@@ -119,6 +132,7 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.table)
         central = QWidget()
         layout = QVBoxLayout(central)
+        layout.addWidget(self.delivery_panel)
         layout.addLayout(top_bar)
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
@@ -249,6 +263,7 @@ class MainWindow(QMainWindow):
             self.skipped_dialog.close()
             self.skipped_dialog = None
         self.runner.start(path)
+        self.delivery_panel.set_folder(path)
         self.setWindowTitle(Path(path).name or path)
         self.folder_label.setText(path)
         self.folder_label.setToolTip(path)
@@ -286,6 +301,7 @@ class MainWindow(QMainWindow):
         self.runner.shutdown()
         self.bridge.stop()
         self.probe.shutdown()
+        self.delivery_panel.shutdown()
         if self.skipped_dialog is not None:
             self.skipped_dialog.close()
 

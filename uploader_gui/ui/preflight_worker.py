@@ -1,0 +1,204 @@
+"""Pre-flight off the GUI thread: would the archive accept this label, index and folder?
+
+`check_delivery(request)` reads the label, the index (if one is chosen) and walks the folder
+(if there is no index) exactly as `uploader-gui check` does, and returns a `PreflightVerdict`
+the panel can show. `PreflightRunner` runs it on one worker thread: each `request()` gets a
+generation number, a newer request cancels the folder walk of an older one, and a result that
+arrives for an older generation is dropped (as `EngineBridge` drops stale index events).
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from uploader_gui.core.errors import UserInputError
+from uploader_gui.core.folder_index import (
+    FolderIndex,
+    IndexCancelledError,
+    IndexOptions,
+    build_folder_index,
+)
+from uploader_gui.core.index_file import ProviderIndex, read_provider_index
+from uploader_gui.core.label import Label, parse_label
+from uploader_gui.core.preflight import PreflightReport, run_preflight
+from uploader_gui.core.problems import Problem, ProblemsFound
+from uploader_gui.ui.formatting import count_text
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PreflightRequest:
+    """What to check: paths as the person chose them (None: not chosen)."""
+
+    label_path: str | None
+    index_path: str | None = None
+    folder: str | None = None
+    bucket_stem: str | None = None  # the archive's, when known: bucket names checked exactly
+
+
+class VerdictKind(enum.StrEnum):
+    NO_LABEL = "no-label"  # nothing to check yet
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+    FAILED = "failed"  # the check itself broke (a bug): not a verdict on the delivery
+
+
+@dataclass(frozen=True, slots=True)
+class PreflightVerdict:
+    """One line for the panel, and the problems and hints behind it."""
+
+    kind: VerdictKind
+    headline: str
+    problems: tuple[Problem, ...] = ()
+    hints: tuple[Problem, ...] = ()
+    report: PreflightReport | None = None
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.kind is VerdictKind.ACCEPTED
+
+
+NO_LABEL_TEXT = "Choose the delivery's label to check the delivery before sending anything."
+CHECKING_TEXT = "Checking the delivery…"
+
+
+def check_delivery(
+    request: PreflightRequest, is_cancelled: Callable[[], bool] = lambda: False
+) -> PreflightVerdict:
+    """The verdict for `request` (blocking: reads files). IndexCancelledError if cancelled."""
+    if request.label_path is None:
+        return PreflightVerdict(VerdictKind.NO_LABEL, NO_LABEL_TEXT)
+    folder = Path(request.folder) if request.folder else None
+    problems: list[Problem] = []
+    label: Label | None = None
+    index: ProviderIndex | None = None
+    try:
+        label = parse_label(Path(request.label_path))
+    except ProblemsFound as found:
+        problems += found.problems
+    if request.index_path is not None:
+        try:
+            index = read_provider_index(Path(request.index_path), source_root=folder)
+        except ProblemsFound as found:
+            problems += found.problems
+    if label is None or problems:
+        return refused_verdict(problems, ())
+    walk = functools.partial(_walk_without_checksums, is_cancelled=is_cancelled)
+    try:
+        report = run_preflight(
+            label,
+            index,
+            folder if index is None else None,
+            bucket_stem=request.bucket_stem,
+            index_folder=walk,
+        )
+    except UserInputError as error:  # the folder went away or cannot be read
+        problem = Problem(error.path or str(folder), str(error), fix="choose the folder again")
+        return refused_verdict([problem], label.warnings)
+    if not report.is_accepted:
+        return refused_verdict(report.problems, report.hints, report)
+    return PreflightVerdict(
+        VerdictKind.ACCEPTED, accepted_headline(report), hints=report.hints, report=report
+    )
+
+
+def refused_verdict(
+    problems: list[Problem] | tuple[Problem, ...],
+    hints: tuple[Problem, ...],
+    report: PreflightReport | None = None,
+) -> PreflightVerdict:
+    headline = f"✗ {count_text(len(problems), 'problem')}: the archive would refuse this delivery"
+    return PreflightVerdict(VerdictKind.REFUSED, headline, tuple(problems), hints, report)
+
+
+def accepted_headline(report: PreflightReport) -> str:
+    """`✓ The archive would accept 42 files (images 40, readme 2)`."""
+    if report.match is None:
+        filetypes = count_text(len(report.label.filetypes), "filetype")
+        return (
+            f"✓ The label is valid ({filetypes}). Choose or drop the folder, "
+            "or choose an index, to check the files too."
+        )
+    counts = [
+        f"{name if name is not None else 'no filetype'} {count:,}"
+        for name, count in report.files_by_filetype()
+        if count
+    ]
+    text = f"✓ The archive would accept {count_text(len(report.paths), 'file')}"
+    return f"{text} ({', '.join(counts)})" if counts else text
+
+
+def _walk_without_checksums(root: Path, *, is_cancelled: Callable[[], bool]) -> FolderIndex:
+    # As `preflight.index_folder_without_checksums`, but a newer request can stop the walk.
+    return build_folder_index(
+        root, IndexOptions(compute_checksums=False), is_cancelled=is_cancelled
+    )
+
+
+DeliveryCheck = Callable[[PreflightRequest, Callable[[], bool]], PreflightVerdict]
+
+
+class PreflightRunner(QObject):
+    """Runs `check` on one worker thread; `finished(generation, verdict)` on the GUI thread."""
+
+    finished = Signal(int, object)  # generation, PreflightVerdict
+
+    def __init__(self, parent: QObject | None = None, *, check: DeliveryCheck = check_delivery):
+        super().__init__(parent)
+        self._check = check
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="preflight")
+        # Read by the worker to see whether its run is still wanted; ints are swapped atomically.
+        self._generation = 0
+        self._is_shut_down = False
+
+    @property
+    def generation(self) -> int:
+        """The generation of the newest request: only its result is current."""
+        return self._generation
+
+    def request(self, request: PreflightRequest) -> int:
+        """Check `request`, superseding every earlier one; returns its generation."""
+        self._generation += 1
+        generation = self._generation
+        if not self._is_shut_down:
+            self._executor.submit(self._run, generation, request)
+        return generation
+
+    def cancel(self) -> None:
+        """Supersede every request so far: a walk under way stops, no result is current."""
+        self._generation += 1
+
+    def is_current(self, generation: int) -> bool:
+        return generation == self._generation and not self._is_shut_down
+
+    def shutdown(self) -> None:
+        """Stop the current walk at its next file and wait for the thread (safe to call twice)."""
+        self._is_shut_down = True
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def _run(self, generation: int, request: PreflightRequest) -> None:
+        def is_stale() -> bool:
+            return not self.is_current(generation)
+
+        if is_stale():
+            return  # a newer request came in while this one waited
+        try:
+            verdict = self._check(request, is_stale)
+        except IndexCancelledError:
+            return
+        except Exception as error:  # a bug: the person gets a line, the log the traceback
+            log.exception("pre-flight check of %s failed", request)
+            verdict = PreflightVerdict(
+                VerdictKind.FAILED,
+                f"✗ The check stopped with an internal error: {type(error).__name__}: {error}",
+            )
+        self.finished.emit(generation, verdict)
