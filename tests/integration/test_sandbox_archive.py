@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -234,3 +235,16 @@ def test_a_stopped_archive_frees_its_bucket_stem() -> None:
 def test_only_loopback_is_served(host: str) -> None:
     with pytest.raises(ValueError, match=host.replace(".", r"\.")):
         LocalArchive(archive_options(host=host))
+
+
+def test_a_busy_port_is_a_clear_error_not_an_exit() -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        archive = LocalArchive(archive_options(port=port))
+        with pytest.raises(OSError, match="in use by another program"):
+            archive.start()
+    # Nothing is left behind: the same stem can start again on a free port.
+    with LocalArchive(archive_options(bucket_stem=archive.options.bucket_stem)) as again:
+        assert again.endpoint_url.startswith("http://127.0.0.1:")

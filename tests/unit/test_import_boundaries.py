@@ -75,3 +75,18 @@ def test_the_boundary_check_sees_imports(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("import PySide6.QtCore\nfrom boto3 import client\n")
     assert roots(imported_modules(sample)) == {"PySide6", "boto3"}
+
+
+@pytest.mark.parametrize("path", modules_under("ui"), ids=lambda p: p.name)
+def test_ui_never_imports_the_sandbox_or_adapters(path: Path) -> None:
+    names = imported_modules(path)
+    bad = {
+        n
+        for n in names
+        if n.split(".")[0] == "moto"
+        or n.startswith(("uploader_gui.sandbox", "uploader_gui.fast", "uploader_gui.transfer"))
+    }
+    assert not bad, (
+        f"ui/{path.name} imports {bad}: the window reaches archives only through services "
+        "that run off the GUI thread"
+    )

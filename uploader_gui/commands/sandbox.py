@@ -130,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
         )
         archive = LocalArchive(options)
         archive.start()
-    except (ValueError, ProblemsFound) as exc:
+    except (ValueError, OSError, ProblemsFound) as exc:
         print(f"uploader-gui sandbox: {exc}", file=sys.stderr)
         return 2
     stop_requested = threading.Event()

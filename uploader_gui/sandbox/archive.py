@@ -131,7 +131,11 @@ class LocalArchive:
         self._provisioner = Provisioner(self._account, self.network_config, REGION)
         self._provision(self._provisioner)
         self._audit.open()
-        self._serve(self._provisioner, self._lambda)
+        try:
+            self._serve(self._provisioner, self._lambda)
+        except OSError:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         if self._init_step is not None:
@@ -246,13 +250,21 @@ class LocalArchive:
             faults=self._faults,
             audit=self._audit,
         )
-        server = make_server(
-            self.options.host,
-            self.options.port,
-            app,
-            threaded=True,
-            request_handler=QuietRequestHandler,
-        )
+        try:
+            server = make_server(
+                self.options.host,
+                self.options.port,
+                app,
+                threaded=True,
+                request_handler=QuietRequestHandler,
+            )
+        except SystemExit:
+            # werkzeug prints and exits the process when it cannot bind; a busy port is the
+            # environment's fault and the caller decides what to do.
+            raise OSError(
+                f"cannot listen on {self.options.host}:{self.options.port}: "
+                "the port is in use by another program; choose another port or 0 for any"
+            ) from None
         self._server = server
         address = server.server_address
         host, port = str(address[0]), int(address[1])
