@@ -1,0 +1,121 @@
+"""boto3 clients for the data plane: one per worker, made once, configured for bulk transfer.
+
+Settings, and why:
+- botocore retries off (one attempt): the engine retries with backoff, persists each attempt and
+  shows it; botocore's own retries would be invisible and would re-read request bodies.
+- `request_checksum_calculation="when_required"`: we send the CRC32 we computed while reading
+  (or the index's), so botocore must not hash the payload again; `response_checksum_validation`
+  likewise, as nothing here downloads object data.
+- `payload_signing_enabled=False`: with a CRC32 header S3 does not need a SHA-256 of the body.
+  botocore already skips it over HTTPS; without this it would hash every byte twice over plain
+  HTTP (the local archive), 2.3× the CPU (DESIGN.md §7).
+- TLS verification always on; path-style addressing for a custom endpoint (no DNS for
+  virtual-hosted bucket names on 127.0.0.1).
+- Proxies: the system's (Windows registry, macOS System Configuration) or the environment's
+  (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`), through `urllib.request`; hosts the bypass list
+  names are reached directly.
+- Connections per client: each worker sends one request at a time on its own client.
+"""
+
+from __future__ import annotations
+
+import threading
+import urllib.request
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+from botocore.config import Config
+from botocore.credentials import RefreshableCredentials
+
+from uploader_gui.core.profile import Profile
+
+TRANSFER_CONNECT_TIMEOUT_S = 10
+# CompleteMultipartUpload of a large object can take a while on S3 (it keeps the connection
+# alive with whitespace meanwhile); a part sent under a bandwidth limit is paced per block.
+TRANSFER_READ_TIMEOUT_S = 120
+CONNECTIONS_PER_CLIENT = 2
+
+GetProxies = Callable[[], Mapping[str, str]]
+ProxyBypass = Callable[[str], Any]
+
+
+def proxies_for(
+    endpoint_host: str,
+    *,
+    get_proxies: GetProxies = urllib.request.getproxies,
+    bypasses: ProxyBypass = urllib.request.proxy_bypass,
+) -> dict[str, str]:
+    """The proxies to reach `endpoint_host` through ({} for a direct connection)."""
+    proxies = {scheme: url for scheme, url in get_proxies().items() if scheme in ("http", "https")}
+    if not proxies or bypasses(endpoint_host):
+        return {}
+    return proxies
+
+
+def endpoint_host(profile: Profile) -> str:
+    """The host the transfer clients connect to."""
+    if profile.endpoint_url:
+        return urlsplit(profile.endpoint_url).hostname or ""
+    return f"s3.{profile.region}.amazonaws.com"
+
+
+def transfer_config(profile: Profile, *, proxies: Mapping[str, str] | None = None) -> Config:
+    """The botocore settings of a transfer worker's client (see the module docstring)."""
+    s3_settings: dict[str, Any] = {"payload_signing_enabled": False}
+    if profile.endpoint_url:
+        s3_settings["addressing_style"] = "path"
+    return Config(
+        region_name=profile.region,
+        retries={"mode": "standard", "total_max_attempts": 1},
+        connect_timeout=TRANSFER_CONNECT_TIMEOUT_S,
+        read_timeout=TRANSFER_READ_TIMEOUT_S,
+        max_pool_connections=CONNECTIONS_PER_CLIENT,
+        tcp_keepalive=True,
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+        proxies=dict(proxies) if proxies is not None else proxies_for(endpoint_host(profile)),
+        s3=s3_settings,
+    )
+
+
+class TransferClientFactory:
+    """Makes one S3 client per call from one session; safe to call from several threads.
+
+    boto3 sessions are not safe for concurrent client creation, so creation is serialised
+    (each worker calls once, when it starts).
+    """
+
+    def __init__(
+        self, session: boto3.Session, profile: Profile, *, config: Config | None = None
+    ) -> None:
+        self._session = session
+        self._profile = profile
+        self._config = config or transfer_config(profile)
+        self._lock = threading.Lock()
+        self.created_count = 0
+
+    def __call__(self) -> Any:
+        with self._lock:
+            client = self._session.client(
+                "s3", endpoint_url=self._profile.endpoint_url, verify=True, config=self._config
+            )
+            self.created_count += 1
+            return client
+
+
+def refresh_hook(credentials: RefreshableCredentials) -> Callable[[], None]:
+    """A hook that renews `credentials` now, whatever their expiry time says.
+
+    For `TransferEngine(refresh_credentials=...)`: the archive said they expired, so the
+    local view of their lifetime is wrong (a skewed clock, revoked early).
+    """
+
+    def refresh() -> None:
+        # botocore has no public "refresh now"; this is what its own mandatory refresh does,
+        # under the same lock.
+        with credentials._refresh_lock:
+            credentials._protected_refresh(is_mandatory=True)
+
+    return refresh
