@@ -59,12 +59,12 @@ def s3_client(session: boto3.Session, profile: Profile, *, max_pool_connections:
         read_timeout=CONTROL_READ_TIMEOUT_S,
         max_pool_connections=max_pool_connections,
     )
-    return session.client("s3", endpoint_url=profile.endpoint_url, verify=True, config=config)
+    return session.client("s3", endpoint_url=profile.endpoint_url, verify=None, config=config)
 
 
 def ssm_client(session: boto3.Session, profile: Profile) -> Any:
     config = _config(profile, retries={"mode": "standard", "total_max_attempts": 3})
-    return session.client("ssm", endpoint_url=profile.endpoint_url, verify=True, config=config)
+    return session.client("ssm", endpoint_url=profile.endpoint_url, verify=None, config=config)
 
 
 def lambda_client(
@@ -81,4 +81,4 @@ def lambda_client(
         read_timeout=read_timeout_s,
         connect_timeout=LAMBDA_CONNECT_TIMEOUT_S,
     )
-    return session.client("lambda", endpoint_url=profile.endpoint_url, verify=True, config=config)
+    return session.client("lambda", endpoint_url=profile.endpoint_url, verify=None, config=config)

@@ -99,7 +99,7 @@ class TransferClientFactory:
     def __call__(self) -> Any:
         with self._lock:
             client = self._session.client(
-                "s3", endpoint_url=self._profile.endpoint_url, verify=True, config=self._config
+                "s3", endpoint_url=self._profile.endpoint_url, verify=None, config=self._config
             )
             self.created_count += 1
             return client
