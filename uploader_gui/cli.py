@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from uploader_gui import __version__
 
 # Modules under uploader_gui.commands, in the order `--help` lists them.
-COMMAND_MODULES = ("index", "check", "sandbox", "bench", "auth")
+COMMAND_MODULES = ("index", "check", "sandbox", "bench", "auth", "transfer", "deliveries")
 
 
 def build_parser() -> argparse.ArgumentParser:

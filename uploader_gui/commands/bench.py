@@ -15,6 +15,7 @@ from typing import Any
 BENCHMARKS = {
     "index": ("index_bench", "folder index throughput as a ratio to `cat` on the same tree"),
     "store": ("store_bench", "time and peak memory to register 1,000,000 files"),
+    "delivery": ("delivery_bench", "whole deliveries through the CLI: wall time by phase"),
     "transfer": ("transfer_bench", "our uploads against s5cmd, rclone, awscli, boto3 over HTTPS"),
 }
 

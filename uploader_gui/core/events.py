@@ -173,3 +173,56 @@ class TransferRunEnded(Event):
     files_done: int
     files_failed: int
     message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStateChanged(Event):
+    """The delivery session moved to another state (`SessionState` values); `detail` says what
+    it is doing there, e.g. which step is running."""
+
+    state: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPlanned(Event):
+    """Before the lock: how many files this session sends, and what earlier sessions left."""
+
+    files_total: int
+    files_to_send: int
+    bytes_to_send: int
+    files_valid_before: int
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SessionCrashed(Event):
+    """A bug on the engine thread: the session stops as for a FatalError; `traceback_text` is
+    what a person copies into a report."""
+
+    message: str
+    traceback_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEnded(Event):
+    """The session is over: its outcome (`SessionOutcome` value), final state, the reason, the
+    files by final state, and the receipt files written (if any)."""
+
+    outcome: str
+    state: str
+    message: str
+    files_total: int
+    files_valid: int
+    files_invalid: int
+    files_failed: int
+    exit_status: int
+    receipt_paths: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FileStatesLoaded(Event):
+    """The session's files and the state each one starts in (after the resume plan), in index
+    order: what a table or a terminal shows before the first change."""
+
+    states: tuple[tuple[str, str], ...]

@@ -1,0 +1,281 @@
+"""`uploader-gui transfer`: deliver a dataset from a terminal, the headless twin of the window.
+
+```
+uploader-gui transfer SOURCE LABEL [INDEX] [--sample]
+    [--profile NAME | --profile-file PATH | --sandbox]
+    [--concurrency N] [--max-bandwidth RATE] [--receipt FOLDER] [--json]
+```
+Without INDEX the folder is indexed here (with CRC32s). Running the same command again resumes
+the delivery. Output: a live status line on a terminal, plain lines otherwise, one JSON event per
+line with `--json`. Exit status: 0 every file valid; 1 the delivery ended with invalid or failed
+files (listed); 2 bad input or pre-flight failure (nothing sent); 3 could not run (lock held
+elsewhere, sign-in or permission failure, archive unreachable, validator stopped); 130
+interrupted (Ctrl-C: state saved, lock released, resumable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import queue
+import re
+import secrets
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TextIO
+
+from botocore.credentials import Credentials
+
+from uploader_gui.commands.auth import AuthServices, add_profile_arguments, profile_from_args
+from uploader_gui.core.errors import FatalError, SignInRequired, UserInputError
+from uploader_gui.core.events import Event, SessionEnded
+from uploader_gui.core.part_plan import MAX_PART_BYTES, MIN_PART_BYTES, PartPlanner
+from uploader_gui.core.profile import Profile
+from uploader_gui.core.session_states import EXIT_BAD_INPUT, EXIT_COULD_NOT_RUN, EXIT_INTERRUPTED
+from uploader_gui.core.session_summary import SessionSummary
+from uploader_gui.session.control_channel import (
+    ControlSettings,
+    CredentialsSource,
+    static_credentials,
+)
+from uploader_gui.session.delivery_input import DeliveryInput
+from uploader_gui.session.runner import DeliverySession, SessionOptions
+from uploader_gui.session.terminal_view import View, view_for
+from uploader_gui.transfer.engine import TransferSettings
+
+_AMOUNT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)(?:b)?(?:/s)?\s*$", re.IGNORECASE)
+_POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4}
+EVENT_WAIT_S = 0.2
+
+
+def _amount(text: str) -> float | None:
+    match = _AMOUNT.match(text)
+    if match is None or float(match.group(1)) <= 0:
+        return None
+    base = 1024 if match.group(3) else 1000
+    return float(match.group(1)) * float(base ** _POWERS[match.group(2).lower()])
+
+
+def parse_rate(text: str) -> float:
+    """`"10M"`, `"2.5MiB/s"`, `"500k"`, `"1000000"` → bytes per second (k = 1000, Ki = 1024)."""
+    rate = _amount(text)
+    if rate is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a rate: write e.g. 500k, 10M, 2.5MiB/s (bytes per second)"
+        )
+    return rate
+
+
+def parse_part_size(text: str) -> int:
+    """`"16MiB"`, `"8M"` → bytes; S3 takes parts of 5 MiB to 5 GiB."""
+    size = _amount(text)
+    if size is None or not MIN_PART_BYTES <= size <= MAX_PART_BYTES:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a part size between 5MiB and 5GiB (e.g. 16MiB)"
+        )
+    return int(size)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
+
+
+def add_parser(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "transfer",
+        help="deliver a dataset: upload, validate, receipt (run again to resume)",
+        description=__doc__.split("```")[0].strip() if __doc__ else None,
+    )
+    parser.add_argument("source", type=Path, metavar="SOURCE", help="the data folder")
+    parser.add_argument("label", type=Path, metavar="LABEL", help="the delivery label (YAML)")
+    parser.add_argument(
+        "index", type=Path, nargs="?", metavar="INDEX", help="the index CSV (default: built here)"
+    )
+    parser.add_argument("--sample", action="store_true", help="a sample, not the full delivery")
+    add_profile_arguments(parser)
+    parser.add_argument(
+        "--sandbox", action="store_true", help="deliver to a local archive started for this run"
+    )
+    parser.add_argument(
+        "--concurrency", type=_positive_int, metavar="N", help="files/parts sent at once (4)"
+    )
+    parser.add_argument(
+        "--max-bandwidth", type=parse_rate, metavar="RATE", help="e.g. 10M or 2.5MiB/s"
+    )
+    parser.add_argument(
+        "--part-size",
+        type=parse_part_size,
+        metavar="SIZE",
+        help="multipart part size (16MiB); files of 4 parts or more go up in parts",
+    )
+    parser.add_argument(
+        "--receipt", type=Path, metavar="FOLDER", help="where to write the receipt (app folder)"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON event per line")
+    parser.add_argument(
+        "--take-over-stale-lock",
+        action="store_true",
+        help="take over a lock left by an uploader that stopped long ago (else exit 3)",
+    )
+    # Tuning for tests and demos against a local archive with short timeouts.
+    parser.add_argument("--heartbeat-every", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--poll-every", type=float, help=argparse.SUPPRESS)
+    parser.set_defaults(func=run_transfer)
+
+
+def run_transfer(
+    args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    if args.sandbox and (args.profile or args.profile_file):
+        print("uploader-gui transfer: give --sandbox or a profile, not both", file=err)
+        return EXIT_BAD_INPUT
+    events: queue.SimpleQueue[Event] = queue.SimpleQueue()
+    try:
+        with _archive(args, err) as (profile, credentials):
+            session = DeliverySession(
+                profile,
+                _inputs(args, profile),
+                emit=events.put,
+                options=_options(args),
+                credentials=credentials,
+                ask_takeover=lambda check: bool(args.take_over_stale_lock),
+            )
+            view = view_for(out, as_json=args.json, is_tty=out.isatty())
+            summary = _drive(session, events, view)
+            view.close(summary)
+    except UserInputError as exc:
+        print(f"uploader-gui transfer: {exc}", file=err)
+        return EXIT_BAD_INPUT
+    except FatalError as exc:
+        print(f"uploader-gui transfer: {exc}", file=err)
+        return EXIT_COULD_NOT_RUN
+    return summary.exit_status if summary is not None else EXIT_INTERRUPTED
+
+
+def _inputs(args: argparse.Namespace, profile: Profile) -> DeliveryInput:
+    return DeliveryInput(
+        profile_name=profile.name,
+        source=args.source,
+        label_path=args.label,
+        index_path=args.index,
+        transfer_type="sample" if args.sample else "staging",
+    )
+
+
+def _options(args: argparse.Namespace) -> SessionOptions:
+    control = ControlSettings()
+    if args.heartbeat_every:
+        every = args.heartbeat_every
+        control = replace(control, heartbeat_every_s=every, heartbeat_tick_s=min(1.0, every / 2))
+    if args.poll_every:
+        every = args.poll_every
+        control = replace(
+            control,
+            flush_interval_s=every,
+            tail_poll_interval_s=every,
+            pipeline_poll_interval_s=every,
+        )
+    transfer = TransferSettings()
+    if args.concurrency:
+        transfer = replace(transfer, concurrency=args.concurrency)
+    if args.max_bandwidth:
+        transfer = replace(transfer, bandwidth_limit_bytes_per_s=args.max_bandwidth)
+    if args.part_size:
+        planner = PartPlanner(threshold_bytes=4 * args.part_size, part_size_bytes=args.part_size)
+        transfer = replace(transfer, planner=planner)
+    return SessionOptions(receipt_folder=args.receipt, control=control, transfer=transfer)
+
+
+def _drive(
+    session: DeliverySession, events: queue.SimpleQueue[Event], view: View
+) -> SessionSummary | None:
+    """Show events until the session ends; the first Ctrl-C stops it cleanly, a second quits."""
+    session.start()
+    with _sigterm_as_interrupt():
+        try:
+            _show_until_end(events, view)
+        except KeyboardInterrupt:
+            view.note(
+                "Stopping: parts being sent finish, the lock is released, progress is kept "
+                "(Ctrl-C again quits at once)."
+            )
+            session.stop()
+            try:
+                _show_until_end(events, view)
+            except KeyboardInterrupt:
+                return None
+    return session.wait()
+
+
+def _show_until_end(events: queue.SimpleQueue[Event], view: View) -> None:
+    while True:
+        try:
+            event = events.get(timeout=EVENT_WAIT_S)
+        except queue.Empty:
+            view.tick()
+            continue
+        view.show(event)
+        if isinstance(event, SessionEnded):
+            return
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops the session like Ctrl-C (only the main thread can install handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _archive(args: argparse.Namespace, err: TextIO) -> Iterator[tuple[Profile, CredentialsSource]]:
+    """The profile to deliver to, and where its credentials come from."""
+    if not args.sandbox:
+        profile = profile_from_args(args)
+        yield profile, _credentials_source(profile)
+        return
+    from uploader_gui.sandbox.archive import LocalArchive, SandboxOptions
+
+    options = SandboxOptions(auto_accept=True, bucket_stem=f"sbx{secrets.token_hex(3)}")
+    with LocalArchive(options) as archive:
+        print(f"Local archive for this run at {archive.endpoint_url}", file=err)
+        yield archive.profile(), static_credentials
+    for failure in archive.validator_failures:
+        print(f"local archive: the validator reported a protocol error: {failure}", file=err)
+
+
+def _credentials_source(profile: Profile) -> CredentialsSource:
+    if profile.cognito is None:
+        return static_credentials
+
+    def signed_in(dataset: str, delivery_id: str) -> Credentials | None:
+        auth = AuthServices(install_logging=False).session(profile)
+        if not auth.resume():
+            raise SignInRequired(
+                f"Not signed in to {profile.name}. Sign in first: uploader-gui login "
+                f"--profile {profile.name!r}"
+            )
+        return auth.delivery_credentials(dataset, delivery_id).botocore_credentials
+
+    return signed_in
