@@ -13,10 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from uploader_gui.core.index_file import ProviderIndex, read_provider_index
-from uploader_gui.core.label import Label, parse_label
-from uploader_gui.core.preflight import PreflightReport, run_preflight
-from uploader_gui.core.problems import Problem, ProblemsFound
+from uploader_gui.core.preflight import PreflightReport, read_label_and_index, run_preflight
+from uploader_gui.core.problems import Problem
 
 EXIT_ACCEPTED, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
 
@@ -50,20 +48,10 @@ def run_check(args: argparse.Namespace, out: TextIO | None = None) -> int:
     if unusable:
         print(f"uploader-gui check: {unusable}", file=sys.stderr)
         return EXIT_UNUSABLE
-    problems: list[Problem] = []
-    label: Label | None = None
-    index: ProviderIndex | None = None
-    try:
-        label = parse_label(args.label)
-    except ProblemsFound as exc:
-        problems += exc.problems
-    if args.index is not None:
-        try:
-            index = read_provider_index(args.index, source_root=args.source)
-        except ProblemsFound as exc:
-            problems += exc.problems
-    if label is None or problems:
-        _print_problems(problems, (), out)
+    files = read_label_and_index(args.label, args.index, args.source)
+    label, index = files.label, files.index
+    if label is None or files.problems:
+        _print_problems(files.problems, (), out)
         return EXIT_PROBLEMS
     report = run_preflight(label, index, args.source if index is None else None)
     if not report.is_accepted:

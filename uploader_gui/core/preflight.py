@@ -10,17 +10,42 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from uploader_gui.core.filetype_match import FiletypeMatch, match_filetypes
 from uploader_gui.core.folder_index import FolderIndex, IndexOptions, build_folder_index
-from uploader_gui.core.label import DEFAULT_AZ_ID, Label, check_delivery_names
-from uploader_gui.core.problems import Problem
-
-if TYPE_CHECKING:
-    from uploader_gui.core.index_file import ProviderIndex
+from uploader_gui.core.index_file import ProviderIndex, read_provider_index
+from uploader_gui.core.label import DEFAULT_AZ_ID, Label, check_delivery_names, parse_label
+from uploader_gui.core.problems import Problem, ProblemsFound
 
 FolderIndexer = Callable[[Path], FolderIndex]
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryFiles:
+    """A delivery's label and optional index as read, with every problem found reading them."""
+
+    label: Label | None
+    index: ProviderIndex | None
+    problems: tuple[Problem, ...]
+
+
+def read_label_and_index(
+    label_path: Path, index_path: Path | None, source_root: Path | None
+) -> DeliveryFiles:
+    """Read both files and collect the problems of both, so one run reports everything."""
+    problems: list[Problem] = []
+    label: Label | None = None
+    index: ProviderIndex | None = None
+    try:
+        label = parse_label(label_path)
+    except ProblemsFound as found:
+        problems += found.problems
+    if index_path is not None:
+        try:
+            index = read_provider_index(index_path, source_root=source_root)
+        except ProblemsFound as found:
+            problems += found.problems
+    return DeliveryFiles(label, index, tuple(problems))
 
 
 def index_folder_without_checksums(root: Path) -> FolderIndex:

@@ -26,10 +26,8 @@ from uploader_gui.core.folder_index import (
     IndexOptions,
     build_folder_index,
 )
-from uploader_gui.core.index_file import ProviderIndex, read_provider_index
-from uploader_gui.core.label import Label, parse_label
-from uploader_gui.core.preflight import PreflightReport, run_preflight
-from uploader_gui.core.problems import Problem, ProblemsFound
+from uploader_gui.core.preflight import PreflightReport, read_label_and_index, run_preflight
+from uploader_gui.core.problems import Problem
 from uploader_gui.ui.formatting import count_text
 
 log = logging.getLogger(__name__)
@@ -78,20 +76,14 @@ def check_delivery(
     if request.label_path is None:
         return PreflightVerdict(VerdictKind.NO_LABEL, NO_LABEL_TEXT)
     folder = Path(request.folder) if request.folder else None
-    problems: list[Problem] = []
-    label: Label | None = None
-    index: ProviderIndex | None = None
-    try:
-        label = parse_label(Path(request.label_path))
-    except ProblemsFound as found:
-        problems += found.problems
-    if request.index_path is not None:
-        try:
-            index = read_provider_index(Path(request.index_path), source_root=folder)
-        except ProblemsFound as found:
-            problems += found.problems
-    if label is None or problems:
-        return refused_verdict(problems, ())
+    files = read_label_and_index(
+        Path(request.label_path),
+        Path(request.index_path) if request.index_path is not None else None,
+        folder,
+    )
+    label, index = files.label, files.index
+    if label is None or files.problems:
+        return refused_verdict(files.problems, ())
     walk = functools.partial(_walk_without_checksums, is_cancelled=is_cancelled)
     try:
         report = run_preflight(

@@ -7,7 +7,7 @@ from pathlib import Path
 from tests.unit.core.label_texts import make_label
 from uploader_gui.core.index_file import read_provider_index
 from uploader_gui.core.label import Label
-from uploader_gui.core.preflight import run_preflight
+from uploader_gui.core.preflight import read_label_and_index, run_preflight
 
 FILETYPES = """\
 images: {filename: '.*\\.fits$', standard: fits}
@@ -87,3 +87,29 @@ def test_with_the_archive_bucket_stem_a_too_long_name_is_refused() -> None:
     (problem,) = report.problems
     assert problem.key == "dataset"
     assert "S3 allows 63" in problem.message
+
+
+def test_label_and_index_problems_are_reported_together(tmp_path: Path) -> None:
+    label = tmp_path / "label.yaml"
+    label.write_text("dataset: demo_set\n", encoding="utf-8")
+    index = tmp_path / "index.csv"
+    index.write_text("path,checksum\n../escape.fits,3eqhBw==\n", encoding="utf-8")
+
+    files = read_label_and_index(label, index, None)
+
+    assert files.label is None
+    assert files.index is None
+    reported = {Path(problem.file).name for problem in files.problems}
+    assert reported == {"label.yaml", "index.csv"}
+    assert any(problem.line == 2 for problem in files.problems if problem.file.endswith(".csv"))
+
+
+def test_good_label_without_index_reads_cleanly() -> None:
+    example = Path(__file__).resolve().parents[3] / "resources/examples/demo-label.yaml"
+
+    files = read_label_and_index(example, None, None)
+
+    assert files.problems == ()
+    assert files.label is not None
+    assert files.label.delivery_id == "0001"
+    assert files.index is None
