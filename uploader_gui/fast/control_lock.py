@@ -16,6 +16,7 @@ from typing import Any
 
 from uploader_gui.core.errors import FatalError
 from uploader_gui.core.events import Event, LockLost, WarningRaised
+from uploader_gui.core.fault_streak import FaultStreak
 from uploader_gui.core.lock_status import (
     MAX_LOCK_SIZE_BYTES,
     ListedLock,
@@ -297,7 +298,12 @@ class LockRefresher:
 
     def _run(self) -> None:
         delay_s = self._interval_s
-        failures_in_a_row = 0
+        streak = FaultStreak(
+            failing_text="Could not refresh the upload lock",
+            recovered_text="The upload lock is being refreshed again",
+            emit=self._emit,
+            retry_delays_s=self._retry_delays_s,
+        )
         while not self._stopped.wait(delay_s):
             try:
                 seen = self._lock.refresh()
@@ -307,22 +313,10 @@ class LockRefresher:
                 return
             except Exception as exc:  # noqa: BLE001 - a refresh fault must never end the session
                 self.failure_count += 1
-                delay_s = self._retry_delays_s[
-                    min(failures_in_a_row, len(self._retry_delays_s) - 1)
-                ]
-                if failures_in_a_row == 0:
-                    self._emit(
-                        WarningRaised(
-                            f"Could not refresh the upload lock; retrying in {delay_s:g} s",
-                            detail=str(exc),
-                        )
-                    )
-                failures_in_a_row += 1
+                delay_s = streak.failed(exc)
                 continue
-            if failures_in_a_row:
-                self._emit(WarningRaised("The upload lock is being refreshed again"))
+            streak.succeeded()
             self.refresh_count += 1
-            failures_in_a_row = 0
             delay_s = self._interval_s
             if seen is LockStatus.UNLOCKED:
                 self._emit(

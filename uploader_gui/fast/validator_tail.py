@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from uploader_gui.core.events import Event, ValidatorRowReceived, WarningRaised
+from uploader_gui.core.fault_streak import FaultStreak
 from uploader_gui.core.log_rows import LogRow, MalformedRow, readable_message
 from uploader_gui.core.log_stream import LogStreamDecoder
 from uploader_gui.fast.s3_objects import MAX_RANGE_BYTES, object_size, read_range
@@ -139,27 +140,20 @@ class ValidatorTailRunner:
             self._thread.join(timeout_s)
 
     def _run(self) -> None:
-        failures_in_a_row = 0
+        streak = FaultStreak(
+            failing_text="Could not read the validator log",
+            recovered_text="The validator log is being read again",
+            emit=self._emit,
+            retry_delays_s=self._retry_delays_s,
+        )
         delay_s = 0.0
         while not self._stopped.wait(delay_s):
             try:
                 rows = self._tail.poll_once()
             except Exception as exc:  # noqa: BLE001 - the tail must outlive any fault
-                delay_s = self._retry_delays_s[
-                    min(failures_in_a_row, len(self._retry_delays_s) - 1)
-                ]
-                if failures_in_a_row == 0:
-                    self._emit(
-                        WarningRaised(
-                            f"Could not read the validator log; retrying in {delay_s:g} s",
-                            detail=str(exc),
-                        )
-                    )
-                failures_in_a_row += 1
+                delay_s = streak.failed(exc)
                 continue
-            if failures_in_a_row:
-                self._emit(WarningRaised("The validator log is being read again"))
-            failures_in_a_row = 0
+            streak.succeeded()
             delay_s = self._poll_interval_s
             if rows:
                 self._hand_over(rows)
