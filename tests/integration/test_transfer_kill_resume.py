@@ -82,7 +82,17 @@ def test_a_killed_upload_resumes_with_only_the_missing_parts(deliveries: MakeDel
     assert second.returncode == 0, output
     sent_again = {int(line.split()[1]) for line in output.splitlines() if line.startswith("part")}
     assert sent_again == set(range(1, PARTS + 1)) - saved
-    assert delivery.requests("UploadPart", "big.fits", since=mark) == PARTS - len(saved)
+    resent = [
+        entry
+        for entry in delivery.archive.audit_records()[mark:]
+        if entry["operation"] == "UploadPart" and entry["key"] == "big.fits"
+        if entry["status"] == 200
+    ]
+    # Exactly the missing parts, each once, into the upload the killed process began.
+    assert sorted(entry["partNumber"] for entry in resent) == sorted(
+        set(range(1, PARTS + 1)) - saved
+    )
+    assert {entry["uploadId"] for entry in resent} == {record.upload_id}
     assert delivery.requests("CreateMultipartUpload", "big.fits", since=mark) == 0
     assert delivery.object_bytes("big.fits") == data
     assert delivery.head("big.fits")["ChecksumCRC32"] == crc32_b64(data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import zlib
 
 from tests.integration.transfer_kit import (
     PART_BYTES,
@@ -19,6 +20,7 @@ from uploader_gui.core.events import FileStateChanged, WarningRaised
 from uploader_gui.core.file_states import FileState
 from uploader_gui.core.part_plan import MIB
 from uploader_gui.transfer.engine import TransferEngine
+from uploader_gui.transfer.transfer_context import TransferFile
 
 pytest_plugins = ("tests.integration.transfer_fixtures",)
 
@@ -260,3 +262,35 @@ def test_coarse_timestamps_make_kept_parts_be_re_hashed(deliveries: MakeDelivery
     )
     notes = [w.message for w in delivery.events.of_type(WarningRaised)]
     assert any("part 1 on the archive differs" in note for note in notes)
+
+
+def test_an_upload_begun_for_other_content_is_discarded_although_the_index_matches(
+    deliveries: MakeDelivery,
+) -> None:
+    delivery = deliveries({"big.fits": random_bytes(4 * PART_BYTES)})
+    first = run_until_parts_saved(delivery, 1)
+    first.close()
+    old_upload = delivery.records.multipart("big.fits")
+    assert old_upload is not None
+    # Same size, new bytes and mtime, re-indexed without passing through `ready` (which would
+    # have forgotten the upload): only the upload's own fingerprint tells them apart.
+    changed = random_bytes(4 * PART_BYTES)
+    path = delivery.root / "big.fits"
+    path.write_bytes(changed)
+    new_mtime_ns = delivery.files[0].mtime_ns + 10**9
+    os.utime(path, ns=(new_mtime_ns, new_mtime_ns))
+    now = path.stat()
+    delivery.records.record_fingerprint(
+        "big.fits", size_bytes=now.st_size, mtime_ns=now.st_mtime_ns, crc32=zlib.crc32(changed)
+    )
+    delivery.files[0] = TransferFile("big.fits", now.st_size, now.st_mtime_ns, zlib.crc32(changed))
+
+    second = delivery.engine()
+    second.start(delivery.files)
+
+    assert second.wait(60)
+    assert delivery.tracker.state("big.fits") is FileState.DONE
+    assert delivery.object_bytes("big.fits") == changed
+    assert delivery.requests("AbortMultipartUpload", "big.fits", status=204) == 1
+    notes = [w.message for w in delivery.events.of_type(WarningRaised)]
+    assert any("changed since the upload began" in note for note in notes)

@@ -1,5 +1,6 @@
-"""The environment's HTTP proxy is honoured: uploads reach the archive through a real forwarding
-proxy on 127.0.0.1, and a host on NO_PROXY is reached directly."""
+"""The environment's HTTP proxy is honoured: uploads and the control plane's requests reach the
+archive through a real forwarding proxy on 127.0.0.1, and a host on NO_PROXY is reached
+directly."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from tests.integration.transfer_kit import PART_BYTES, MakeDelivery, random_bytes
 from uploader_gui.core.file_states import FileState
+from uploader_gui.fast.aws_clients import lambda_client, make_session, s3_client, ssm_client
 
 pytest_plugins = ("tests.integration.transfer_fixtures",)
 
@@ -107,3 +109,28 @@ def test_a_host_on_no_proxy_is_reached_directly(
     assert engine.wait(60)
     assert delivery.tracker.state("a.fits") is FileState.DONE
     assert proxy.carried == []
+
+
+def test_control_plane_clients_go_through_the_environments_proxy(
+    deliveries: MakeDelivery, proxy: ForwardingProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    delivery = deliveries({"a.fits": b"control"})
+    proxy_url = f"http://127.0.0.1:{proxy.server_address[1]}"
+    use_proxy(monkeypatch, proxy_url)
+    profile = delivery.archive.profile()
+    session = make_session(profile)
+
+    s3 = s3_client(session, profile)
+    ssm = ssm_client(session, profile)
+    s3.put_object(Bucket=delivery.bucket, Key="control.txt", Body=b"row")
+    ssm.describe_parameters()
+
+    # botocore alone reads only the environment; the system's proxy (Windows registry, macOS
+    # settings) reaches a client only through its config, as `proxies_for` found it.
+    for client in (s3, ssm, lambda_client(session, profile)):
+        assert client.meta.config.proxies == {"http": proxy_url}
+
+    carried = " ".join(proxy.carried)
+    assert f"PUT /{delivery.bucket}/control.txt" in carried
+    assert "POST /" in carried  # the SSM request
+    assert delivery.object_bytes("control.txt") == b"row"

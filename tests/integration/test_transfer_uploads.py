@@ -164,29 +164,32 @@ def test_the_request_carries_our_crc32_and_nothing_hashes_the_body_again(
     deliveries: MakeDelivery,
 ) -> None:
     data = random_bytes(300_000)
-    delivery = deliveries({"a.fits": data})
-    sent: list[dict[str, str]] = []
+    bare = random_bytes(200_000)
+    delivery = deliveries({"a.fits": data, "b.fits": bare}, without_checksums=["b.fits"])
+    sent: dict[str, dict[str, str]] = {}
+
+    def remember(request: Any, **_: Any) -> None:  # returns None: the request goes out
+        sent[request.url.rsplit("/", 1)[-1]] = {
+            k.lower(): v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()
+        }
 
     def capture(client: Any) -> None:
-        client.meta.events.register(
-            "before-send.s3.PutObject",
-            lambda request, **_: sent.append(
-                {
-                    k.lower(): v.decode() if isinstance(v, bytes) else v
-                    for k, v in request.headers.items()
-                }
-            ),
-        )
+        client.meta.events.register("before-send.s3.PutObject", remember)
 
     engine = delivery.engine(factory=delivery.client_factory(capture))
     engine.start(delivery.files)
 
     assert engine.wait(60)
-    (headers,) = sent
+    headers = sent["a.fits"]
     assert headers["x-amz-checksum-crc32"] == crc32_b64(data)  # the index's, not recomputed
     assert headers["x-amz-content-sha256"] == "UNSIGNED-PAYLOAD"  # no SHA-256 pass either
     assert "x-amz-trailer" not in headers
-    assert delivery.events.of_type(TransferProgressed)[-1].bytes_uploaded == len(data)
+    assert sent["b.fits"]["x-amz-checksum-crc32"] == crc32_b64(bare)  # computed while read
+    # A small body goes as bytes: no `Expect: 100-continue` round trip before it.
+    assert [name for name in sent if "expect" in sent[name]] == []
+    assert delivery.object_bytes("a.fits") == data
+    assert delivery.object_bytes("b.fits") == bare
+    assert delivery.events.of_type(TransferProgressed)[-1].bytes_uploaded == len(data) + len(bare)
 
 
 def test_a_worker_that_cannot_make_its_client_stops_the_run(deliveries: MakeDelivery) -> None:

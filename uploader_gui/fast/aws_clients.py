@@ -4,11 +4,19 @@ One session per delivery; clients are created from it once per thread that needs
 one costs 60–80 ms of GIL time). Local profiles carry static credentials; real archives pass a
 credentials object from the Cognito sign-in (`auth/`). TLS verification is always on: a local
 archive is plain HTTP on loopback, a remote one must present a valid certificate.
+
+Every client (control plane here, data plane in `transfer.transfer_clients`) goes through the
+same proxies: the system's (Windows registry, macOS System Configuration) or the environment's
+(`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`), read through `urllib.request`; hosts the bypass list
+names are reached directly.
 """
 
 from __future__ import annotations
 
+import urllib.request
+from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import botocore.session
@@ -22,6 +30,29 @@ LAMBDA_READ_TIMEOUT_S = 300
 LAMBDA_CONNECT_TIMEOUT_S = 10
 CONTROL_READ_TIMEOUT_S = 60
 CONTROL_CONNECT_TIMEOUT_S = 10
+
+GetProxies = Callable[[], Mapping[str, str]]
+ProxyBypass = Callable[[str], Any]
+
+
+def proxies_for(
+    endpoint_host: str,
+    *,
+    get_proxies: GetProxies = urllib.request.getproxies,
+    bypasses: ProxyBypass = urllib.request.proxy_bypass,
+) -> dict[str, str]:
+    """The proxies to reach `endpoint_host` through ({} for a direct connection)."""
+    proxies = {scheme: url for scheme, url in get_proxies().items() if scheme in ("http", "https")}
+    if not proxies or bypasses(endpoint_host):
+        return {}
+    return proxies
+
+
+def endpoint_host(profile: Profile, service: str = "s3") -> str:
+    """The host `service`'s clients connect to."""
+    if profile.endpoint_url:
+        return urlsplit(profile.endpoint_url).hostname or ""
+    return f"{service}.{profile.region}.amazonaws.com"
 
 
 def make_session(profile: Profile, credentials: Credentials | None = None) -> boto3.Session:
@@ -43,10 +74,11 @@ def make_session(profile: Profile, credentials: Credentials | None = None) -> bo
     return boto3.Session(botocore_session=core_session, region_name=profile.region)
 
 
-def _config(profile: Profile, **settings: Any) -> Config:
+def _config(profile: Profile, service: str, **settings: Any) -> Config:
     if profile.endpoint_url:
         # A custom endpoint has no DNS for virtual-hosted bucket names: use path addressing.
         settings.setdefault("s3", {"addressing_style": "path"})
+    settings.setdefault("proxies", proxies_for(endpoint_host(profile, service)))
     return Config(region_name=profile.region, **settings)
 
 
@@ -54,6 +86,7 @@ def s3_client(session: boto3.Session, profile: Profile, *, max_pool_connections:
     """An S3 client for the control and transfer buckets (standard retries, 3 attempts)."""
     config = _config(
         profile,
+        "s3",
         retries={"mode": "standard", "total_max_attempts": 3},
         connect_timeout=CONTROL_CONNECT_TIMEOUT_S,
         read_timeout=CONTROL_READ_TIMEOUT_S,
@@ -63,7 +96,7 @@ def s3_client(session: boto3.Session, profile: Profile, *, max_pool_connections:
 
 
 def ssm_client(session: boto3.Session, profile: Profile) -> Any:
-    config = _config(profile, retries={"mode": "standard", "total_max_attempts": 3})
+    config = _config(profile, "ssm", retries={"mode": "standard", "total_max_attempts": 3})
     return session.client("ssm", endpoint_url=profile.endpoint_url, verify=None, config=config)
 
 
@@ -77,6 +110,7 @@ def lambda_client(
     """
     config = _config(
         profile,
+        "lambda",
         retries={"mode": "standard", "total_max_attempts": 1},
         read_timeout=read_timeout_s,
         connect_timeout=LAMBDA_CONNECT_TIMEOUT_S,

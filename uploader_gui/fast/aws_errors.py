@@ -2,10 +2,23 @@
 
 Adapters (control channel, transfer engine) call `translate` and let the engine decide by class:
 RetryableError (throttling, 5xx, resets, timeouts, expired tokens), PermanentError (a 4xx about
-one object), FatalError (credentials refused, bucket gone, permission revoked).
+one object), FatalError (credentials refused, bucket gone, permission revoked). Some codes get a
+subclass a caller can act on:
+
+- Expired credentials (`ExpiredToken`, `ExpiredTokenException`, `RequestExpired`) become
+  `ExpiredCredentialsError`: refresh the credentials and send the same request again.
+- A checksum the archive refused (`BadDigest`, ...) becomes `ChecksumMismatchError`, with a
+  message a person can act on: the bytes sent were not the bytes the CRC32 describes.
+- `NoSuchUpload` becomes `UploadGoneError`: the multipart upload must be started again.
+- A retryable error carries the server's `Retry-After` (seconds or an HTTP date), which the
+  retry policy honours as a floor.
 """
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from email.utils import parsedate_to_datetime
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -61,11 +74,31 @@ FATAL_CODES = frozenset(
         "NotAuthorized",
     }
 )
+EXPIRED_CREDENTIALS_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
+CHECKSUM_MISMATCH_CODES = frozenset(
+    {"BadDigest", "InvalidDigest", "XAmzContentChecksumMismatch", "InvalidChecksum"}
+)
+UPLOAD_GONE_CODES = frozenset({"NoSuchUpload"})
 NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound", "ParameterNotFound"})
 # The exceptions adapters catch around a boto3 call and hand to `translate`.
 AWS_EXCEPTIONS = (ClientError, BotoCoreError, OSError)
 # Errors after which a request may or may not have taken effect on the server.
 AMBIGUOUS_ERRORS = (ReadTimeoutError, ConnectionClosedError, ResponseStreamingError)
+
+
+class ExpiredCredentialsError(RetryableError):
+    """The archive refused the request because the credentials expired: refresh and resend."""
+
+
+class ChecksumMismatchError(PermanentError):
+    """The archive received bytes that do not match the CRC32 sent with them."""
+
+
+class UploadGoneError(RetryableError):
+    """The multipart upload no longer exists on the archive (completed, aborted or expired).
+
+    Retryable: the next attempt finds it gone and starts the file again with a new upload.
+    """
 
 
 def error_code(exc: BaseException) -> str:
@@ -99,13 +132,48 @@ def may_have_landed(exc: BaseException) -> bool:
     return isinstance(exc, AMBIGUOUS_ERRORS)
 
 
+def retry_after_s(exc: BaseException, *, now: Callable[[], float] = time.time) -> float | None:
+    """The server's `Retry-After` in seconds, or None if it sent none (or nonsense)."""
+    if not isinstance(exc, ClientError):
+        return None
+    headers = exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {}) or {}
+    value = str(headers.get("retry-after", "")).strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, moment.timestamp() - now())
+
+
+def _special_case(code: str, what: str) -> UploaderError | None:
+    """The error subclass for a code a caller acts on, or None."""
+    if code in EXPIRED_CREDENTIALS_CODES:
+        return ExpiredCredentialsError(f"{what}: the archive's credentials expired ({code})")
+    if code in CHECKSUM_MISMATCH_CODES:
+        return ChecksumMismatchError(
+            f"{what}: the archive received bytes that do not match their CRC32 checksum "
+            f"({code}). The file probably changed while it was being uploaded, or the disk "
+            "returned different data; check the file, re-index the folder and deliver it again."
+        )
+    if code in UPLOAD_GONE_CODES:
+        return UploadGoneError(f"{what}: the multipart upload no longer exists on the archive")
+    return None
+
+
 def _client_error(exc: ClientError, what: str) -> UploaderError:
     code = error_code(exc)
+    special = _special_case(code, what)
+    if special is not None:
+        return special
     status = http_status(exc) or 0
     message = str(exc.response.get("Error", {}).get("Message", "")) or code or str(exc)
     text = f"{what}: {message} ({code or status})"
     if code in RETRYABLE_CODES or status >= 500 or status == 429:
-        return RetryableError(text)
+        return RetryableError(text, retry_after_s=retry_after_s(exc))
     if code in FATAL_CODES or status in (401, 403):
         return FatalError(text)
     return PermanentError(text)

@@ -2,6 +2,8 @@
 
 Tests count calls from it (e.g. UploadPart) and people read it to see exactly what happened.
 Records are kept in memory and, when a path is given, appended to that file as they happen.
+UploadPart and UploadPartCopy lines also carry `partNumber` and `uploadId`, so a resume can be
+checked part by part.
 """
 
 from __future__ import annotations

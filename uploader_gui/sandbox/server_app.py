@@ -24,6 +24,8 @@ from uploader_gui.sandbox.s3_gaps import S3GapCloser
 from uploader_gui.sandbox.wire import WireRequest, WireResponse, WsgiApp, call_app, s3_error
 
 _FORM_ACTION = re.compile(r"(?:^|&)Action=([A-Za-z0-9]+)")
+# Operations whose audit line names the part and upload, so tests can say which parts were sent.
+_PART_OPERATIONS = frozenset({"UploadPart", "UploadPartCopy"})
 
 
 class QuietRequestHandler(MotoRequestHandler):
@@ -85,6 +87,8 @@ class SandboxApp:
         if request.is_s3:
             target = s3_ops.classify(request)
             service = request.signing_service
+            if target.operation in _PART_OPERATIONS:
+                details.update(_part_details(request))
             fault = self._faults.maybe_fail(
                 target.operation, self._provisioner.is_transfer_bucket(target.bucket)
             )
@@ -95,6 +99,15 @@ class SandboxApp:
             return service, target.operation, target.bucket, target.key, response
         response = call_app(self._moto_app, request.forward_environ())
         return request.signing_service, _operation_name(request), "", "", response
+
+
+def _part_details(request: WireRequest) -> dict[str, Any]:
+    """`partNumber` (an int when it is one) and `uploadId` of an UploadPart(Copy) request."""
+    number = request.query.get("partNumber", [""])[0]
+    return {
+        "partNumber": int(number) if number.isdigit() else number,
+        "uploadId": request.query.get("uploadId", [""])[0],
+    }
 
 
 def _operation_name(request: WireRequest) -> str:

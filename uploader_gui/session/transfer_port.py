@@ -3,6 +3,10 @@
 An engine runs once, so each `start` (the first run, then each "retry failed files") makes a
 new one with the same workers' settings; concurrency and bandwidth changes are remembered and
 given to every later engine as well.
+
+`close` (the session stopping: on request, a lost lock, the end) cuts requests being sent
+rather than waiting for them: completed parts are kept, the files end `paused`, and the cut
+parts are sent again when the delivery resumes.
 """
 
 from __future__ import annotations
@@ -84,4 +88,4 @@ class EngineTransfers:
 
     def close(self, timeout_s: float) -> None:
         if self._engine is not None:
-            self._engine.close(timeout_s)
+            self._engine.close(timeout_s, abort_in_flight=True)

@@ -159,15 +159,25 @@ class DeliveryFiles(FileStateSink):
             ).fetchall()
         return {FileState(state): count for state, count in rows}
 
-    def begin_multipart(self, path: str, *, upload_id: str, part_size_bytes: int) -> None:
-        """Remember a new multipart upload for the file, replacing any earlier one and its parts."""
+    def begin_multipart(
+        self,
+        path: str,
+        *,
+        upload_id: str,
+        part_size_bytes: int,
+        size_bytes: int | None = None,
+        mtime_ns: int | None = None,
+    ) -> None:
+        """Remember a new multipart upload for the file, replacing any earlier one and its parts.
+
+        `size_bytes` and `mtime_ns` are the file's as the upload began: a resume checks them."""
         with self._db.transaction() as connection:
             file_id = self._file_id(connection, path)
             connection.execute("DELETE FROM multipart_uploads WHERE file = ?", (file_id,))
             connection.execute(
-                "INSERT INTO multipart_uploads (file, upload_id, part_size_bytes, created_at) "
-                "VALUES (?, ?, ?, ?)",
-                (file_id, upload_id, part_size_bytes, self._db.now()),
+                "INSERT INTO multipart_uploads (file, upload_id, part_size_bytes, created_at, "
+                "source_size_bytes, source_mtime_ns) VALUES (?, ?, ?, ?, ?, ?)",
+                (file_id, upload_id, part_size_bytes, self._db.now(), size_bytes, mtime_ns),
             )
             connection.execute("UPDATE files SET bytes_done = 0 WHERE id = ?", (file_id,))
             self._journal(
@@ -211,8 +221,8 @@ class DeliveryFiles(FileStateSink):
         """The file's multipart upload in progress with its completed parts, or None."""
         with self._db.reading() as connection:
             row = connection.execute(
-                "SELECT id, upload_id, part_size_bytes, created_at FROM multipart_uploads "
-                "WHERE file = ?",
+                "SELECT id, upload_id, part_size_bytes, created_at, source_size_bytes, "
+                "source_mtime_ns FROM multipart_uploads WHERE file = ?",
                 (self._file_id(connection, path),),
             ).fetchone()
             if row is None:
@@ -222,9 +232,14 @@ class DeliveryFiles(FileStateSink):
                 "WHERE upload = ? ORDER BY part_number",
                 (row[0],),
             ).fetchall()
-        upload_id, part_size_bytes, created_at = row[1:]
+        upload_id, part_size_bytes, created_at, size_bytes, mtime_ns = row[1:]
         return MultipartRecord(
-            upload_id, part_size_bytes, created_at, tuple(PartRecord(*part) for part in parts)
+            upload_id,
+            part_size_bytes,
+            created_at,
+            tuple(PartRecord(*part) for part in parts),
+            size_bytes,
+            mtime_ns,
         )
 
     def _file_id(self, connection: sqlite3.Connection, path: str) -> int:

@@ -98,6 +98,9 @@ class MultipartRecord:
     part_size_bytes: int
     created_at: str
     parts: tuple[PartRecord, ...]
+    # The file's size and mtime when the upload began (None for uploads saved before v3).
+    size_bytes: int | None = None
+    mtime_ns: int | None = None
 
     @property
     def bytes_done(self) -> int:

@@ -85,7 +85,18 @@ _FILE_JOURNAL: Migration = (
     "CREATE INDEX file_events_by_file ON file_events (file, id)",
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_DELIVERIES_FILES_AND_PARTS, _FILE_JOURNAL)
+# Version 3 saves the file's size and mtime with its multipart upload, so a resume can tell the
+# file it began with from the file it finds (NULL for uploads begun before: not checked).
+_MULTIPART_FINGERPRINT: Migration = (
+    "ALTER TABLE multipart_uploads ADD COLUMN source_size_bytes INTEGER",
+    "ALTER TABLE multipart_uploads ADD COLUMN source_mtime_ns INTEGER",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _DELIVERIES_FILES_AND_PARTS,
+    _FILE_JOURNAL,
+    _MULTIPART_FINGERPRINT,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -5,8 +5,10 @@ engine = TransferEngine(client_factory=..., tracker=tracker, records=delivery_fi
                         bucket=transfer_bucket, source=LocalSource(root))
 engine.start(files)            # returns at once; files already delivered are skipped
 engine.pause(); engine.resume(); engine.set_concurrency(8); engine.set_bandwidth_limit(10e6)
+engine.pause(abort_in_flight=True)   # also cuts requests being sent; completed parts are kept
 engine.cancel()                # discards multipart uploads; unfinished files go back to ready
 engine.wait()                  # until TransferRunEnded was emitted
+engine.close(timeout_s, abort_in_flight=True)  # after it, no thread writes the store or emits
 ```
 
 Threads: a coordinator (admits files from the list as room frees up, releases retries when
@@ -18,7 +20,12 @@ At most `2 × concurrency` files are queued or in flight at a time: a million-fi
 not mark a million files `queued`, and pausing touches only the few in play. Pause stops every
 reader before its next chunk (a part being sent still finishes: at most one part per worker),
 keeps multipart uploads, and parks the files as `paused`; resume queues them again, and each
-continues at its next missing part. File states change only through the `FileTracker`.
+continues at its next missing part. A pause that aborts in flight also cuts every request body
+at its next block: the part is abandoned (not recorded), so a stop or a lost lock does not wait
+for a slow PUT. File states change only through the `FileTracker`.
+
+`close` is final (`closing`): once it returns, no engine thread writes the store or emits, even
+one whose request is still on the network; such a request is abandoned without being recorded.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from uploader_gui.core.retry_policy import RetryPolicy
 from uploader_gui.core.token_bucket import TokenBucket
 from uploader_gui.core.transfer_progress import DEFAULT_INTERVAL_S, TransferProgress
 from uploader_gui.transfer.attempt_outcomes import AttemptOutcomes
+from uploader_gui.transfer.closing import ClosingGuard, EngineClosed, GuardedRecords, GuardedTracker
 from uploader_gui.transfer.file_transfers import FileTransfers
 from uploader_gui.transfer.run_state import FileJob, Job, PartJob, Phase, RunState, Slot
 from uploader_gui.transfer.s3_requests import CredentialsRefresher
@@ -92,7 +100,11 @@ class TransferEngine:
     ) -> None:
         self.settings = settings or TransferSettings()
         self._client_factory = client_factory
-        self._tracker = tracker
+        self._guard = ClosingGuard()
+        self._tracker = GuardedTracker(tracker, self._guard)
+        records = GuardedRecords(records, self._guard)
+        report = self._guard.reporter(on_attempt_ended or emit)
+        emit = self._guard.emitter(emit)
         self._emit = emit
         self._clock = clock
         self._state = RunState()
@@ -111,9 +123,9 @@ class TransferEngine:
         self._outcomes = AttemptOutcomes(
             self._state,
             self._services,
-            tracker,
+            self._tracker,
             self.settings.retry_policy,
-            report=on_attempt_ended or emit,
+            report=report,
             stop_run=self._stop_run,
             clock=clock,
         )
@@ -166,9 +178,12 @@ class TransferEngine:
         )
         self._coordinator.start()
 
-    def pause(self) -> None:
-        """Stop reading before the next chunk; keep multipart uploads; park files as paused."""
-        self._gate.pause()
+    def pause(self, *, abort_in_flight: bool = False) -> None:
+        """Stop reading before the next chunk; keep multipart uploads; park files as paused.
+
+        With `abort_in_flight`, requests being sent are cut short too (their parts are sent
+        again on resume); parts already completed are kept."""
+        self._gate.pause(abort_in_flight=abort_in_flight)
         self._state.wake()
 
     def resume(self) -> None:
@@ -195,15 +210,25 @@ class TransferEngine:
         """Wait for the run to end; True if it did."""
         return self._finished.wait(timeout_s)
 
-    def close(self, timeout_s: float | None = 30.0) -> None:
-        """End the run as a killed process would leave it, but tidily: pause, let parts being
-        sent finish, stop the threads. Files in flight are saved as `paused`."""
-        if self._coordinator is None:
-            return
-        self._is_closing = True
-        self.pause()
-        self.wait(timeout_s)
+    def close(self, timeout_s: float | None = 30.0, *, abort_in_flight: bool = False) -> None:
+        """End the run as a killed process would leave it, but tidily: pause (cutting requests
+        being sent with `abort_in_flight`, else letting them finish for up to `timeout_s`), and
+        save files in flight as `paused`. Once this returns, no engine thread writes the store
+        or emits; one still waiting for the network abandons its request unrecorded."""
+        if self._coordinator is not None:
+            self._is_closing = True
+            self.pause(abort_in_flight=abort_in_flight)
+            self.wait(timeout_s)
+        self._guard.close()
+        self._state.queue.close()
+
+    def join(self, timeout_s: float | None = None) -> bool:
+        """Wait for the engine's threads to exit (after `close`); True if they all did."""
+        if self._coordinator is not None:
+            self._coordinator.join(timeout_s)
         self._pool.join(timeout_s)
+        threads = [self._coordinator, *self._pool.threads]
+        return not any(thread is not None and thread.is_alive() for thread in threads)
 
     @property
     def is_paused(self) -> bool:
@@ -232,12 +257,15 @@ class TransferEngine:
         return Worker(client=self._client_factory(), reader=reader)
 
     def _run_job(self, job: Job, worker: Worker) -> None:
-        if isinstance(job, PartJob):
-            self._transfers.send_part(worker, job.run, job.number)
-        elif isinstance(job, FileJob):
-            self._begin_file(job, worker)
-        else:
-            self._outcomes.discard_upload(job, worker)
+        try:
+            if isinstance(job, PartJob):
+                self._transfers.send_part(worker, job.run, job.number)
+            elif isinstance(job, FileJob):
+                self._begin_file(job, worker)
+            else:
+                self._outcomes.discard_upload(job, worker)
+        except EngineClosed:
+            log.debug("the engine was closed during %r; abandoned", job)
 
     def _begin_file(self, job: FileJob, worker: Worker) -> None:
         path = job.file.path
@@ -284,6 +312,8 @@ class TransferEngine:
                 self._stop_error = self._stop_error or FatalError(f"internal error: {exc!r}")
                 self._gate.pause()
             self._end_run()
+        except EngineClosed:
+            log.debug("the engine was closed before its run ended")
         finally:
             self._finished.set()
 

@@ -9,7 +9,8 @@ For an S3 → S3 copy the archive made each part from the source itself, so a li
 right size is adopted.
 When the file's modification times are coarse (whole seconds, as on FAT or some network shares),
 size and mtime prove little, so the kept parts are re-hashed too, and any mismatch discards the
-upload. The caller has already checked that the file's size and mtime are as indexed.
+upload. The caller has already checked that the file's size and mtime are as indexed; the upload's
+saved size and mtime (from when it began) must match them too, or the upload is discarded.
 
 An upload the archive no longer knows is either complete (an earlier `Complete` whose answer was
 lost: the object is there with the expected size and CRC32) or gone; a gone upload, or one whose
@@ -23,6 +24,7 @@ from enum import Enum
 
 from uploader_gui.core.crc32_combine import crc32_of_pieces
 from uploader_gui.core.part_plan import PartPlan, PartPlanner, PartRange
+from uploader_gui.fast.aws_errors import UploadGoneError
 from uploader_gui.store.records import MultipartRecord
 from uploader_gui.transfer.multipart_run import MultipartRun
 from uploader_gui.transfer.multipart_upload import (
@@ -40,7 +42,6 @@ from uploader_gui.transfer.transfer_context import (
     TransferServices,
     Worker,
 )
-from uploader_gui.transfer.transfer_errors import UploadGoneError
 
 _NS_PER_S = 1_000_000_000
 
@@ -73,7 +74,11 @@ def open_run(
         services.refresher, lambda: create_upload(worker.client, services.bucket, file.path)
     )
     services.records.begin_multipart(
-        file.path, upload_id=upload_id, part_size_bytes=plan.part_size_bytes
+        file.path,
+        upload_id=upload_id,
+        part_size_bytes=plan.part_size_bytes,
+        size_bytes=file.size_bytes,
+        mtime_ns=file.mtime_ns,
     )
     return MultipartRun(file, plan, upload_id, {})
 
@@ -94,6 +99,10 @@ def _resume(
     services: TransferServices, worker: Worker, file: TransferFile, record: MultipartRecord
 ) -> MultipartRun | _Verdict:
     """The resumed run, or why there is none."""
+    changed = _fingerprint_change(record, file)
+    if changed:
+        discard_upload(services, worker, file.path, record.upload_id, changed)
+        return _Verdict.START_AGAIN
     try:
         plan = PartPlanner.plan_with_part_size(file.size_bytes, record.part_size_bytes)
     except ValueError as exc:
@@ -122,6 +131,19 @@ def _resume(
     else:
         _adopt_copied_parts(plan, done, listed)
     return MultipartRun(file, plan, record.upload_id, done)
+
+
+def _fingerprint_change(record: MultipartRecord, file: TransferFile) -> str:
+    """How the file differs from the one the upload began with ("" if it does not, or if the
+    upload was saved without a fingerprint)."""
+    if record.size_bytes is not None and record.size_bytes != file.size_bytes:
+        return (
+            f"the file changed since the upload began (size {record.size_bytes} bytes, "
+            f"now {file.size_bytes} bytes)"
+        )
+    if record.mtime_ns is not None and record.mtime_ns != file.mtime_ns:
+        return "the file changed since the upload began (its modification time changed)"
+    return ""
 
 
 def _adopt_copied_parts(

@@ -17,10 +17,9 @@ from typing import Any
 
 from uploader_gui.core.crc32 import crc32_from_base64, crc32_to_base64
 from uploader_gui.core.errors import PermanentError
-from uploader_gui.fast.aws_errors import is_not_found
+from uploader_gui.fast.aws_errors import UploadGoneError, is_not_found
 from uploader_gui.transfer.s3_requests import call, send
 from uploader_gui.transfer.source_reading import RequestBody
-from uploader_gui.transfer.transfer_errors import UploadGoneError
 
 CRC32 = "CRC32"
 FULL_OBJECT = "FULL_OBJECT"

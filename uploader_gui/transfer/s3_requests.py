@@ -15,9 +15,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from uploader_gui.core.errors import FatalError, RetryableError, SignInRequired
-from uploader_gui.fast.aws_errors import AWS_EXCEPTIONS
+from uploader_gui.fast.aws_errors import AWS_EXCEPTIONS, ExpiredCredentialsError, translate
 from uploader_gui.transfer.source_reading import RequestBody
-from uploader_gui.transfer.transfer_errors import ExpiredCredentialsError, classify
 
 MAX_REFRESHES_PER_REQUEST = 3
 
@@ -74,7 +73,7 @@ def call(what: str, operation: Callable[..., Any], **parameters: Any) -> Any:
     try:
         return operation(**parameters)
     except AWS_EXCEPTIONS as exc:
-        raise classify(exc, what) from exc
+        raise translate(exc, what) from exc
 
 
 def send(what: str, body: RequestBody, operation: Callable[..., Any], **parameters: Any) -> Any:
@@ -88,5 +87,5 @@ def send(what: str, body: RequestBody, operation: Callable[..., Any], **paramete
         if body.failure is not None:
             raise body.failure from exc
         if isinstance(exc, AWS_EXCEPTIONS):
-            raise classify(exc, what) from exc
+            raise translate(exc, what) from exc
         raise

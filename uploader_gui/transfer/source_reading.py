@@ -161,6 +161,11 @@ class PartReader:
         self._buffer = memoryview(bytearray(0))
         self._scratch: memoryview | None = None
 
+    @property
+    def buffer_limit_bytes(self) -> int:
+        """The longest range `load` keeps in memory."""
+        return self._limit
+
     def load(
         self,
         source: SourceFile,

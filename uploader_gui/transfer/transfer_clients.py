@@ -11,54 +11,32 @@ Settings, and why:
   HTTP (the local archive), 2.3× the CPU (DESIGN.md §7).
 - TLS verification always on; path-style addressing for a custom endpoint (no DNS for
   virtual-hosted bucket names on 127.0.0.1).
-- Proxies: the system's (Windows registry, macOS System Configuration) or the environment's
-  (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`), through `urllib.request`; hosts the bypass list
-  names are reached directly.
+- Proxies: the same as the control plane's (`fast.aws_clients.proxies_for`).
 - Connections per client: each worker sends one request at a time on its own client.
+- No `Expect: 100-continue` on a PutObject whose body is in memory: botocore turns `bytes` into
+  a `BytesIO` and asks for 100-continue on every file-like body, a round trip before each small
+  PUT. Small files are sent as bytes (`single_put`); larger bodies keep the header.
 """
 
 from __future__ import annotations
 
+import io
 import threading
-import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
 from botocore.credentials import RefreshableCredentials
 
 from uploader_gui.core.profile import Profile
+from uploader_gui.fast.aws_clients import endpoint_host, proxies_for
 
 TRANSFER_CONNECT_TIMEOUT_S = 10
 # CompleteMultipartUpload of a large object can take a while on S3 (it keeps the connection
 # alive with whitespace meanwhile); a part sent under a bandwidth limit is paced per block.
 TRANSFER_READ_TIMEOUT_S = 120
 CONNECTIONS_PER_CLIENT = 2
-
-GetProxies = Callable[[], Mapping[str, str]]
-ProxyBypass = Callable[[str], Any]
-
-
-def proxies_for(
-    endpoint_host: str,
-    *,
-    get_proxies: GetProxies = urllib.request.getproxies,
-    bypasses: ProxyBypass = urllib.request.proxy_bypass,
-) -> dict[str, str]:
-    """The proxies to reach `endpoint_host` through ({} for a direct connection)."""
-    proxies = {scheme: url for scheme, url in get_proxies().items() if scheme in ("http", "https")}
-    if not proxies or bypasses(endpoint_host):
-        return {}
-    return proxies
-
-
-def endpoint_host(profile: Profile) -> str:
-    """The host the transfer clients connect to."""
-    if profile.endpoint_url:
-        return urlsplit(profile.endpoint_url).hostname or ""
-    return f"s3.{profile.region}.amazonaws.com"
 
 
 def transfer_config(profile: Profile, *, proxies: Mapping[str, str] | None = None) -> Config:
@@ -101,8 +79,15 @@ class TransferClientFactory:
             client = self._session.client(
                 "s3", endpoint_url=self._profile.endpoint_url, verify=None, config=self._config
             )
+            client.meta.events.register("request-created.s3.PutObject", drop_expect_for_bytes)
             self.created_count += 1
             return client
+
+
+def drop_expect_for_bytes(request: Any, **_: Any) -> None:
+    """Send an in-memory body at once, without waiting for `100 Continue` first."""
+    if isinstance(request.body, io.BytesIO) and "Expect" in request.headers:
+        del request.headers["Expect"]
 
 
 def refresh_hook(credentials: RefreshableCredentials) -> Callable[[], None]:

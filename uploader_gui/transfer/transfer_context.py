@@ -63,7 +63,15 @@ Source = LocalSource | S3Source
 class TransferRecords(Protocol):
     """What the engine saves about transfers (`store.DeliveryFiles` is one)."""
 
-    def begin_multipart(self, path: str, *, upload_id: str, part_size_bytes: int) -> None: ...
+    def begin_multipart(
+        self,
+        path: str,
+        *,
+        upload_id: str,
+        part_size_bytes: int,
+        size_bytes: int | None = None,
+        mtime_ns: int | None = None,
+    ) -> None: ...
 
     def record_part(
         self, path: str, *, part_number: int, etag: str, crc32: int, size_bytes: int
@@ -79,11 +87,15 @@ class TransferRecords(Protocol):
 
 
 class Gate:
-    """Pause and cancel, as flags every reader checks before each chunk (DESIGN.md §2)."""
+    """Pause and cancel, as flags every reader checks before each chunk (DESIGN.md §2).
+
+    A pause lets a request being sent finish; a pause that aborts in flight (and a cancel) also
+    cuts request bodies short at their next block."""
 
     def __init__(self) -> None:
         self._paused = threading.Event()
         self._cancelled = threading.Event()
+        self._aborting = threading.Event()
 
     @property
     def is_paused(self) -> bool:
@@ -96,10 +108,17 @@ class Gate:
     def should_stop(self) -> bool:
         return self._paused.is_set() or self._cancelled.is_set()
 
-    def pause(self) -> None:
+    def should_abort(self) -> bool:
+        """True when requests being sent must be cut short."""
+        return self._aborting.is_set() or self._cancelled.is_set()
+
+    def pause(self, *, abort_in_flight: bool = False) -> None:
+        if abort_in_flight:
+            self._aborting.set()
         self._paused.set()
 
     def resume(self) -> None:
+        self._aborting.clear()
         self._paused.clear()
 
     def cancel(self) -> None:
@@ -134,7 +153,7 @@ class TransferServices:
         self.emit(WarningRaised(message=f"{path}: {message}", detail=path))
 
     def body_hooks(self, path: str) -> BodyHooks:
-        """Hooks for a body of `path`: the bandwidth limit, its progress, and cancel."""
+        """Hooks for a body of `path`: the bandwidth limit, its progress, and cutting it short."""
         progress = self.progress
 
         def count(byte_count: int) -> None:
@@ -143,5 +162,5 @@ class TransferServices:
         return BodyHooks(
             pace=self.bandwidth.acquire,
             count=count,
-            should_abort=lambda: self.gate.is_cancelled,
+            should_abort=self.gate.should_abort,
         )

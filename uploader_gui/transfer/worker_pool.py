@@ -133,6 +133,12 @@ class WorkerPool(Generic[J, W]):
                 thread.start()
         self._queue.wake_all()
 
+    @property
+    def threads(self) -> list[threading.Thread]:
+        """Every worker thread ever started (a retired one has exited)."""
+        with self._lock:
+            return list(self._threads)
+
     def join(self, timeout_s: float | None = None) -> None:
         """Wait for every worker to exit (after the queue was closed)."""
         for thread in list(self._threads):

@@ -115,3 +115,39 @@ def test_a_migration_that_fails_half_way_leaves_the_previous_version(tmp_path: P
     database.close()
     assert user_version(path) == SCHEMA_VERSION
     assert "added_first" not in table_names(path)
+
+
+def test_a_version_2_upload_is_migrated_without_a_fingerprint_and_new_ones_keep_theirs(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "state.sqlite3"
+    old = Database(path)
+    migrate(old, MIGRATIONS[:2])
+    with old.transaction() as connection:
+        connection.execute(
+            "INSERT INTO deliveries (id, profile_name, dataset, delivery_id, transfer_type, "
+            "source_root, created_at) VALUES (7, 'p', 'gbt', 'd1', 'local', '/data', "
+            "'2024-01-01T00:00:00.000+00:00')"
+        )
+        connection.execute(
+            "INSERT INTO files (id, delivery, path, size_bytes, mtime_ns, state) "
+            "VALUES (1, 7, 'a.fits', 100, 5, 'paused'), (2, 7, 'b.fits', 300, 6, 'pending')"
+        )
+        connection.execute(
+            "INSERT INTO multipart_uploads (id, file, upload_id, part_size_bytes, created_at) "
+            "VALUES (3, 1, 'up-1', 50, '2024-01-01T00:00:00.000+00:00')"
+        )
+    old.close()
+
+    with StateStore(path) as store:
+        assert user_version(path) == SCHEMA_VERSION >= 3
+        files = store.delivery_files(7)
+        kept = files.multipart("a.fits")
+        assert kept is not None
+        assert (kept.upload_id, kept.size_bytes, kept.mtime_ns) == ("up-1", None, None)
+        files.begin_multipart(
+            "b.fits", upload_id="up-2", part_size_bytes=100, size_bytes=300, mtime_ns=6
+        )
+        begun = files.multipart("b.fits")
+        assert begun is not None
+        assert (begun.size_bytes, begun.mtime_ns) == (300, 6)
