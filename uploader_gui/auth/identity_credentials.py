@@ -29,6 +29,7 @@ from uploader_gui.auth.identity_pool import IdentityPool
 from uploader_gui.auth.roles import select_delivery_role
 from uploader_gui.auth.time_source import Clock, utc_now
 from uploader_gui.auth.tokens import UserPoolTokens
+from uploader_gui.core.errors import SignInRequired
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ class DeliveryCredentials:
         self._account = ""
         self._expires_at: datetime | None = None
         self._fetch_count = 0
+        self._is_sign_in_lost = False
         first = self._fetch_metadata()
         assert self._expires_at is not None
         lifetime_s = (self._expires_at - self._clock()).total_seconds()
@@ -124,7 +126,19 @@ class DeliveryCredentials:
         """How many times credentials were obtained (1 + renewals)."""
         return self._fetch_count
 
+    def needs_sign_in(self) -> bool:
+        """True since a renewal failed for want of a sign-in, until one succeeds again."""
+        return self._is_sign_in_lost
+
     def _fetch_metadata(self) -> dict[str, Any]:
+        try:
+            return self._fetch_locked()
+        except SignInRequired:
+            # The same object continues after a new sign-in: the next renewal clears this.
+            self._is_sign_in_lost = True
+            raise
+
+    def _fetch_locked(self) -> dict[str, Any]:
         with self._lock:
             tokens = self._tokens.fresh_tokens()
             account = tokens.account
@@ -142,6 +156,7 @@ class DeliveryCredentials:
                     self._on_secret(secret)
             self._role_arn, self._account, self._expires_at = role_arn, account, expires_at
             self._fetch_count += 1
+            self._is_sign_in_lost = False
             log.info("credentials for %s obtained, valid until %s", role_arn, expires_at)
             return {
                 "access_key": credentials.access_key_id,

@@ -210,7 +210,7 @@ def _login(args: argparse.Namespace, services: AuthServices) -> int:
             f"Signed in to {profile.name} as {auth.account} (kept from before).", file=services.out
         )
     else:
-        _browser_sign_in(auth, services, open_browser=not args.no_browser)
+        browser_sign_in(auth, services, open_browser=not args.no_browser)
     if delivery is not None:
         _print_identity(auth.delivery_credentials(*delivery), services)
     else:
@@ -218,11 +218,22 @@ def _login(args: argparse.Namespace, services: AuthServices) -> int:
     return EXIT_OK
 
 
-def _browser_sign_in(auth: AuthSession, services: AuthServices, *, open_browser: bool) -> None:
+def browser_sign_in(
+    auth: AuthSession,
+    services: AuthServices,
+    *,
+    open_browser: bool,
+    show_url: Callable[[str], None] | None = None,
+) -> None:
+    """The hosted-UI sign-in from a terminal: print the address (or hand it to `show_url`),
+    open a browser when asked and possible, wait. Ctrl-C → SignInCancelled."""
     sign_in = auth.new_sign_in(timeout_s=services.sign_in_timeout_s)
     url = sign_in.start()
     out = services.out
-    print(f"Sign in to {auth.profile.name} in your browser. The address is:\n  {url}", file=out)
+    if show_url is not None:
+        show_url(url)
+    else:
+        print(f"Sign in to {auth.profile.name} in your browser. The address is:\n  {url}", file=out)
     if open_browser and not services.open_browser(url):
         print("No browser could be opened: open the address above on this computer.", file=out)
     print("Waiting for the browser (Ctrl-C cancels)...", file=out, flush=True)

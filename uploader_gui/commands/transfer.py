@@ -23,20 +23,28 @@ import secrets
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from botocore.credentials import Credentials
-
-from uploader_gui.commands.auth import AuthServices, add_profile_arguments, profile_from_args
-from uploader_gui.core.errors import FatalError, SignInRequired, UserInputError
-from uploader_gui.core.events import Event, SessionEnded
+from uploader_gui.auth.errors import SignInCancelled
+from uploader_gui.auth.session import AuthSession
+from uploader_gui.commands.auth import (
+    AuthServices,
+    add_profile_arguments,
+    browser_sign_in,
+    profile_from_args,
+)
+from uploader_gui.core.errors import FatalError, UploaderError, UserInputError
+from uploader_gui.core.events import Event, SessionEnded, SignInUrlShown
 from uploader_gui.core.part_plan import MAX_PART_BYTES, MIN_PART_BYTES, PartPlanner
 from uploader_gui.core.profile import Profile
+from uploader_gui.core.questions import QuestionAsked
+from uploader_gui.core.session_sign_in import SIGN_IN_QUESTION_ID, SIGNED_IN, STOP
 from uploader_gui.core.session_states import EXIT_BAD_INPUT, EXIT_COULD_NOT_RUN, EXIT_INTERRUPTED
 from uploader_gui.core.session_summary import SessionSummary
+from uploader_gui.logging_setup import setup_logging
 from uploader_gui.session.control_channel import (
     ControlSettings,
     CredentialsSource,
@@ -44,6 +52,7 @@ from uploader_gui.session.control_channel import (
 )
 from uploader_gui.session.delivery_input import DeliveryInput
 from uploader_gui.session.runner import DeliverySession, SessionOptions
+from uploader_gui.session.sign_in_credentials import SignedInCredentials
 from uploader_gui.session.terminal_view import View, view_for
 from uploader_gui.transfer.engine import TransferSettings
 
@@ -123,6 +132,11 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON event per line")
     parser.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="when a sign-in is needed, only print its address (open it yourself)",
+    )
+    parser.add_argument(
         "--take-over-stale-lock",
         action="store_true",
         help="take over a lock left by an uploader that stopped long ago (else exit 3)",
@@ -134,16 +148,31 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run_transfer(
-    args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
+    args: argparse.Namespace,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    services: AuthServices | None = None,
 ) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     if args.sandbox and (args.profile or args.profile_file):
         print("uploader-gui transfer: give --sandbox or a profile, not both", file=err)
         return EXIT_BAD_INPUT
-    events: queue.SimpleQueue[Event] = queue.SimpleQueue()
+    # Human lines of a sign-in go to stderr with --json, so stdout stays one event per line.
+    services = services or AuthServices(out=err if args.json else out, err=err)
+    log_setup = setup_logging(redactor=services.redactor) if services.install_logging else None
     try:
-        with _archive(args, err) as (profile, credentials):
+        return _transfer(args, out, err, services)
+    finally:
+        if log_setup is not None:
+            log_setup.close()
+
+
+def _transfer(args: argparse.Namespace, out: TextIO, err: TextIO, services: AuthServices) -> int:
+    events: queue.SimpleQueue[Event] = queue.SimpleQueue()
+    view = view_for(out, as_json=args.json, is_tty=out.isatty())
+    try:
+        with _archive(args, err, services, view) as (profile, credentials, sign_in):
             session = DeliverySession(
                 profile,
                 _inputs(args, profile),
@@ -151,13 +180,17 @@ def run_transfer(
                 options=_options(args),
                 credentials=credentials,
                 ask_takeover=lambda check: bool(args.take_over_stale_lock),
+                sign_in=sign_in,
             )
-            view = view_for(out, as_json=args.json, is_tty=out.isatty())
-            summary = _drive(session, events, view)
+            answer = _sign_in_answerer(sign_in, services, view, args)
+            summary = _drive(session, events, view, answer)
             view.close(summary)
     except UserInputError as exc:
         print(f"uploader-gui transfer: {exc}", file=err)
         return EXIT_BAD_INPUT
+    except SignInCancelled as exc:
+        print(f"uploader-gui transfer: {exc}", file=err)
+        return EXIT_INTERRUPTED
     except FatalError as exc:
         print(f"uploader-gui transfer: {exc}", file=err)
         return EXIT_COULD_NOT_RUN
@@ -198,14 +231,20 @@ def _options(args: argparse.Namespace) -> SessionOptions:
     return SessionOptions(receipt_folder=args.receipt, control=control, transfer=transfer)
 
 
+QuestionHandler = Callable[[QuestionAsked], None]
+
+
 def _drive(
-    session: DeliverySession, events: queue.SimpleQueue[Event], view: View
+    session: DeliverySession,
+    events: queue.SimpleQueue[Event],
+    view: View,
+    answer: QuestionHandler,
 ) -> SessionSummary | None:
     """Show events until the session ends; the first Ctrl-C stops it cleanly, a second quits."""
     session.start()
     with _sigterm_as_interrupt():
         try:
-            _show_until_end(events, view)
+            _show_until_end(events, view, answer)
         except KeyboardInterrupt:
             view.note(
                 "Stopping: parts being sent finish, the lock is released, progress is kept "
@@ -213,13 +252,13 @@ def _drive(
             )
             session.stop()
             try:
-                _show_until_end(events, view)
+                _show_until_end(events, view, answer)
             except KeyboardInterrupt:
                 return None
     return session.wait()
 
 
-def _show_until_end(events: queue.SimpleQueue[Event], view: View) -> None:
+def _show_until_end(events: queue.SimpleQueue[Event], view: View, answer: QuestionHandler) -> None:
     while True:
         try:
             event = events.get(timeout=EVENT_WAIT_S)
@@ -227,8 +266,46 @@ def _show_until_end(events: queue.SimpleQueue[Event], view: View) -> None:
             view.tick()
             continue
         view.show(event)
+        if isinstance(event, QuestionAsked):
+            answer(event)
         if isinstance(event, SessionEnded):
             return
+
+
+def _sign_in_answerer(
+    sign_in: SignedInCredentials | None,
+    services: AuthServices,
+    view: View,
+    args: argparse.Namespace,
+) -> QuestionHandler:
+    """Answers "Sign in again" with a new browser sign-in; other questions keep their default."""
+
+    def answer(question: QuestionAsked) -> None:
+        if question.question_id != SIGN_IN_QUESTION_ID or sign_in is None:
+            question.reply.answer(question.default_choice)
+            return
+        view.note(question.text)
+        try:
+            _sign_in(sign_in.auth, services, view, args)
+        except UploaderError as exc:
+            view.note(f"Not signed in: {exc}")
+            question.reply.answer(STOP)
+            return
+        question.reply.answer(SIGNED_IN)
+
+    return answer
+
+
+def _sign_in(
+    auth: AuthSession, services: AuthServices, view: View, args: argparse.Namespace
+) -> None:
+    def show_url(url: str) -> None:
+        view.show(SignInUrlShown(auth.profile.name, url))
+        view.note(f"Sign in to {auth.profile.name} in your browser. The address is:\n  {url}")
+
+    # A browser only for a person at a terminal: with --json a program reads the address.
+    open_browser = not args.no_browser and not args.json
+    browser_sign_in(auth, services, open_browser=open_browser, show_url=show_url)
 
 
 @contextlib.contextmanager
@@ -249,33 +326,29 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _archive(args: argparse.Namespace, err: TextIO) -> Iterator[tuple[Profile, CredentialsSource]]:
-    """The profile to deliver to, and where its credentials come from."""
+def _archive(
+    args: argparse.Namespace, err: TextIO, services: AuthServices, view: View
+) -> Iterator[tuple[Profile, CredentialsSource, SignedInCredentials | None]]:
+    """The profile to deliver to, where its credentials come from, and its sign-in."""
     if not args.sandbox:
         profile = profile_from_args(args)
-        yield profile, _credentials_source(profile)
+        if profile.cognito is None:
+            yield profile, static_credentials, None
+            return
+        auth = services.session(profile)
+        if auth.resume():
+            message = f"Signed in to {profile.name} as {auth.account} (kept from before)."
+            print(message, file=services.out)
+        else:
+            _sign_in(auth, services, view, args)
+        signed_in = SignedInCredentials(auth)
+        yield profile, signed_in, signed_in
         return
     from uploader_gui.sandbox.archive import LocalArchive, SandboxOptions
 
     options = SandboxOptions(auto_accept=True, bucket_stem=f"sbx{secrets.token_hex(3)}")
     with LocalArchive(options) as archive:
         print(f"Local archive for this run at {archive.endpoint_url}", file=err)
-        yield archive.profile(), static_credentials
+        yield archive.profile(), static_credentials, None
     for failure in archive.validator_failures:
         print(f"local archive: the validator reported a protocol error: {failure}", file=err)
-
-
-def _credentials_source(profile: Profile) -> CredentialsSource:
-    if profile.cognito is None:
-        return static_credentials
-
-    def signed_in(dataset: str, delivery_id: str) -> Credentials | None:
-        auth = AuthServices(install_logging=False).session(profile)
-        if not auth.resume():
-            raise SignInRequired(
-                f"Not signed in to {profile.name}. Sign in first: uploader-gui login "
-                f"--profile {profile.name!r}"
-            )
-        return auth.delivery_credentials(dataset, delivery_id).botocore_credentials
-
-    return signed_in

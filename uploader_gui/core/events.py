@@ -226,3 +226,12 @@ class FileStatesLoaded(Event):
     order: what a table or a terminal shows before the first change."""
 
     states: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SignInUrlShown(Event):
+    """A browser sign-in began: the address to open (the CLI prints it; `--json` readers
+    open it themselves). It carries no secret: the PKCE challenge and state are public."""
+
+    profile_name: str
+    url: str

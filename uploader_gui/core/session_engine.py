@@ -56,6 +56,7 @@ from uploader_gui.core.session_inbox import (
 )
 from uploader_gui.core.session_inbox import ValidatorRows as ValidatorRowsMessage
 from uploader_gui.core.session_run import Ending, RunningSession, RunSettings
+from uploader_gui.core.session_sign_in import SignInWatch
 from uploader_gui.core.session_states import SessionOutcome, SessionState
 from uploader_gui.core.session_summary import SessionSummary, ended_event, summarise
 
@@ -88,6 +89,7 @@ class SessionEngine:
         emit: Callable[[Event], None] = _ignore,
         settings: RunSettings | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        sign_in: SignInWatch | None = None,
     ) -> None:
         self._load_request = load_request
         self._control = control
@@ -97,6 +99,7 @@ class SessionEngine:
         self._emit_outside = emit
         self._settings = settings or RunSettings()
         self._monotonic = monotonic
+        self._sign_in = sign_in
         self._inbox = SessionInbox()
         self._stop_requested = threading.Event()
         self._state_lock = threading.Lock()
@@ -219,6 +222,7 @@ class SessionEngine:
             enter=self._enter,
             settings=self._settings,
             monotonic=self._monotonic,
+            sign_in=self._sign_in,
         )
         self._running.apply_rows(early_rows)
         self._control.start_background(

@@ -36,6 +36,7 @@ from uploader_gui.core.session_inbox import (
     ValidatorRows,
 )
 from uploader_gui.core.session_rows import TransferRowGuard
+from uploader_gui.core.session_sign_in import SIGNED_IN, SignInPause, SignInWatch
 from uploader_gui.core.session_states import SessionOutcome, SessionState
 
 FINAL_FILE_STATES = frozenset({FileState.VALID, FileState.INVALID, FileState.FAILED})
@@ -72,6 +73,7 @@ class RunningSession:
         enter: Callable[[SessionState, str], None],
         settings: RunSettings,
         monotonic: Callable[[], float] = time.monotonic,
+        sign_in: SignInWatch | None = None,
     ) -> None:
         self._control = control
         self._tracker = tracker
@@ -94,6 +96,9 @@ class RunningSession:
         self._validator_ended = ""
         self._lock_lost = ""
         self._last_validator_row_at = monotonic()
+        self._sign_in = SignInPause(sign_in, emit)
+        self._run_files: list[SessionFile] = []
+        self._sign_in_declined = ""
 
     # --- called from other threads -------------------------------------------------------------
 
@@ -126,6 +131,7 @@ class RunningSession:
 
     def close(self) -> None:
         """Stop the transfer engine: what is in flight is paused with its parts kept."""
+        self._sign_in.close()
         self._transfer.close(self._settings.transfer_close_timeout_s)
 
     def handle(self, message: Message) -> None:
@@ -171,6 +177,10 @@ class RunningSession:
             return SessionOutcome.CANCELLED, "cancelled; partial uploads were discarded"
         if self._is_run_active:
             return None
+        if self._sign_in_declined:
+            return SessionOutcome.SIGN_IN_ENDED, self._sign_in_declined
+        if self._sign_in.is_waiting:
+            return self._sign_in_answered()
         if self._run_failure:
             return SessionOutcome.FAILED, self._run_failure
         if self._is_retry_requested and self._retry_failed_files():
@@ -216,6 +226,7 @@ class RunningSession:
             self._transfer.set_bandwidth_limit(command.value)
 
     def _start_run(self, files: list[SessionFile]) -> None:
+        self._run_files = files
         self._is_run_active = True
         self._run_failure = ""
         self._enter(SessionState.TRANSFERRING, f"{len(files)} files")
@@ -234,7 +245,34 @@ class RunningSession:
     def _run_ended(self, event: TransferRunEnded) -> None:
         self._is_run_active = False
         if event.outcome == RUN_STOPPED and not self._is_stop_requested:
+            if self._sign_in.should_ask() and not self._is_cancel_requested:
+                self._sign_in.ask(event.message or "Your sign-in has ended.")
+                self._enter(SessionState.TRANSFERRING, "paused: sign in again to continue")
+                return
             self._run_failure = event.message or "the transfer stopped"
+
+    def _sign_in_answered(self) -> Ending | None:
+        """While the question is open nothing ends; an answer resumes or ends the session."""
+        answer = self._sign_in.answer()
+        if answer is None:
+            return None
+        if answer != SIGNED_IN:
+            self._sign_in_declined = (
+                "stopped: the archive needs a new sign-in; finished and partly sent files are "
+                "kept, run again to resume"
+            )
+            return SessionOutcome.SIGN_IN_ENDED, self._sign_in_declined
+        # The validator's log could not be read while signed out: its silence is ours.
+        self._last_validator_row_at = self._monotonic()
+        unsettled = [
+            file
+            for file in self._run_files
+            if self._tracker.state(file.path) not in FINAL_FILE_STATES | {FileState.DONE}
+        ]
+        if not unsettled:
+            return self._ending_by_file_states()
+        self._start_run(unsettled)
+        return None
 
     def _write_transfer_row(self, event: TransferAttemptEnded) -> None:
         refusal = self._guard.refusal(event.path, is_ok=event.is_ok)
@@ -248,6 +286,8 @@ class RunningSession:
         self._guard.note_written(event.path, is_ok=event.is_ok)
 
     def _watch_validator(self) -> None:
+        if self._sign_in.is_waiting:
+            return
         silent_s = self._monotonic() - self._last_validator_row_at
         limit_s = self._settings.validator_silence_timeout_s
         if silent_s > limit_s and not self._validator_ended:

@@ -54,6 +54,7 @@ class SessionOutcome(StrEnum):
     TOO_MANY_FAILURES = "too many validation failures"
     VALIDATOR_STOPPED = "the validator stopped"
     LOCK_LOST = "lock lost"
+    SIGN_IN_ENDED = "sign-in needed"
     INTERRUPTED = "interrupted"
     CANCELLED = "cancelled"
     BAD_INPUT = "bad input"
@@ -79,6 +80,7 @@ _FINAL_STATE_OF: Mapping[SessionOutcome, SessionState] = MappingProxyType(
         _O.TOO_MANY_FAILURES: SessionState.STOPPED,
         _O.VALIDATOR_STOPPED: SessionState.STOPPED,
         _O.LOCK_LOST: SessionState.STOPPED,
+        _O.SIGN_IN_ENDED: SessionState.STOPPED,
         _O.INTERRUPTED: SessionState.STOPPED,
         _O.CANCELLED: SessionState.STOPPED,
         _O.BAD_INPUT: SessionState.FAILED,
@@ -95,6 +97,7 @@ _EXIT_STATUS_OF: Mapping[SessionOutcome, int] = MappingProxyType(
         _O.TOO_MANY_FAILURES: EXIT_WITH_PROBLEMS,
         _O.VALIDATOR_STOPPED: EXIT_COULD_NOT_RUN,
         _O.LOCK_LOST: EXIT_COULD_NOT_RUN,
+        _O.SIGN_IN_ENDED: EXIT_COULD_NOT_RUN,
         _O.INTERRUPTED: EXIT_INTERRUPTED,
         _O.CANCELLED: EXIT_INTERRUPTED,
         _O.BAD_INPUT: EXIT_BAD_INPUT,

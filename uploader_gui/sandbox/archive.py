@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import threading
+import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,14 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from uploader_gui.core.label import parse_label
 from uploader_gui.core.network_config import NetworkConfig
-from uploader_gui.core.profile import Profile, StaticCredentials, save_profile
+from uploader_gui.core.profile import CognitoSettings, Profile, StaticCredentials, save_profile
 from uploader_gui.sandbox.audit import AuditLog
+from uploader_gui.sandbox.cognito_identity import (
+    DEFAULT_USER_POOL_ID,
+    MOTO_CREDENTIALS_LIFETIME_S,
+    CognitoSettingsForArchive,
+    IdentityPoolGate,
+)
 from uploader_gui.sandbox.faults import FaultInjector
 from uploader_gui.sandbox.init_step import InitStep
 from uploader_gui.sandbox.lambda_service import (
@@ -109,6 +116,8 @@ class LocalArchive:
         self._lambda_handler: LambdaHandler = init_step_not_available
         self._lambda: LambdaService | None = None
         self._init_step: InitStep | None = None
+        self._identity_gate: IdentityPoolGate | None = None
+        self._cognito: CognitoSettings | None = None
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -182,8 +191,49 @@ class LocalArchive:
             credentials=self.credentials,
         )
 
-    def write_profile(self, path: Path) -> None:
-        save_profile(self.profile(), path)
+    def write_profile(self, path: Path, *, cognito: bool = False) -> None:
+        save_profile(self.cognito_profile() if cognito else self.profile(), path)
+
+    def enable_cognito(
+        self,
+        *,
+        domain: str,
+        client_id: str,
+        redirect_uri: str,
+        user_pool_id: str = DEFAULT_USER_POOL_ID,
+        credentials_lifetime_s: float = MOTO_CREDENTIALS_LIFETIME_S,
+    ) -> CognitoSettings:
+        """Let `[cognito]` profiles in: an identity pool trusting `user_pool_id`, whose
+        credentials are keys of this archive's account that expire (see `cognito_identity`).
+
+        `domain` is the sign-in provider's base URL (e.g. a local OIDC provider's
+        `http://127.0.0.1:PORT`). Call after `start()`.
+        """
+        if self._identity_gate is None:
+            raise RuntimeError("the local archive is not started; call start() first")
+        identity_pool_id = f"{self.region}:{uuid.uuid4()}"
+        self._identity_gate.enable(
+            CognitoSettingsForArchive(
+                identity_pool_id,
+                f"cognito-idp.{self.region}.amazonaws.com/{user_pool_id}",
+                credentials_lifetime_s,
+            )
+        )
+        self._cognito = CognitoSettings(
+            domain, client_id, redirect_uri, user_pool_id, identity_pool_id
+        )
+        return self._cognito
+
+    def cognito_profile(self, name: str = "Local archive") -> Profile:
+        """A profile that signs in with `[cognito]` instead of carrying `[credentials]`."""
+        if self._cognito is None:
+            raise RuntimeError("call enable_cognito() first")
+        return replace(self.profile(name), credentials=None, cognito=self._cognito)
+
+    @property
+    def identity_gate(self) -> IdentityPoolGate | None:
+        """Counts of credentials issued and expired keys refused (for tests)."""
+        return self._identity_gate
 
     def boto3_client(self, service: str, **config: Any) -> Any:
         """A client of this archive (endpoint, keys, region, path-style S3); `config` adds
@@ -250,11 +300,12 @@ class LocalArchive:
             faults=self._faults,
             audit=self._audit,
         )
+        self._identity_gate = IdentityPoolGate(app, self._require_account())
         try:
             server = make_server(
                 self.options.host,
                 self.options.port,
-                app,
+                self._identity_gate,
                 threaded=True,
                 request_handler=QuietRequestHandler,
             )

@@ -27,6 +27,7 @@ from uploader_gui.core.ports import TransferPort, TransferWiring
 from uploader_gui.core.profile import Profile
 from uploader_gui.core.session_engine import SessionEngine
 from uploader_gui.core.session_run import RunSettings
+from uploader_gui.core.session_sign_in import SignInWatch
 from uploader_gui.core.session_summary import SessionSummary
 from uploader_gui.fast.control_lock import AskTakeover
 from uploader_gui.session.control_channel import (
@@ -72,7 +73,10 @@ class DeliverySession:
         options: SessionOptions | None = None,
         credentials: CredentialsSource = static_credentials,
         ask_takeover: AskTakeover | None = None,
+        sign_in: SignInWatch | None = None,
     ) -> None:
+        """`sign_in`: for a `[cognito]` profile, what tells a stopped run that a new sign-in
+        would let it go on (`SignedInCredentials`); the session then pauses and asks."""
         self.options = options or SessionOptions()
         self._profile = profile
         self._store = StateStore(self.options.store_path)
@@ -93,6 +97,7 @@ class DeliverySession:
             receipts=ReceiptWriter(self._store, self.options.receipt_folder),
             emit=emit,
             settings=self.options.run,
+            sign_in=sign_in,
         )
         self._thread: threading.Thread | None = None
         self._summary: SessionSummary | None = None

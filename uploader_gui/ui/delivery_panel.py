@@ -43,6 +43,7 @@ from uploader_gui.ui.preflight_worker import (
     check_delivery,
 )
 from uploader_gui.ui.problems_dialog import ProblemsDialog
+from uploader_gui.ui.sign_in_row import AuthFactory, SignInRow, default_auth
 
 BUILD_FROM_FOLDER_TEXT = "build from folder"
 START_TOOLTIP = "Uploading from the window arrives in a later version; use `uploader-gui transfer`"
@@ -90,6 +91,8 @@ class DeliveryPanel(QGroupBox):
         start_local_archive: LocalArchiveStarter | None = None,
         check: DeliveryCheck = check_delivery,
         list_choices: Callable[[], list[ArchiveChoice]] = list_archives,
+        make_auth: AuthFactory = default_auth,
+        open_url: Callable[[str], bool] | None = None,
     ) -> None:
         super().__init__("Delivery", parent)
         self.label_path: str | None = None
@@ -101,6 +104,8 @@ class DeliveryPanel(QGroupBox):
         self._local_failure = ""
         self.archives = ArchiveRunner(start_local_archive, self, list_choices=list_choices)
         self.preflight = PreflightRunner(self, check=check)
+        row_options = {"open_url": open_url} if open_url is not None else {}
+        self.sign_in_row = SignInRow(self, make_auth=make_auth, **row_options)
         self._build_widgets()
         self._connect()
         self._show_archive_state()
@@ -140,6 +145,7 @@ class DeliveryPanel(QGroupBox):
         grid = QGridLayout(self)
         rows: list[tuple[str, list[QWidget]]] = [
             ("Archive:", [self.archive_combo, self.archive_status]),
+            ("", [self.sign_in_row]),
             ("Label:", [self.label_text, self.label_button]),
             ("Index:", [self.index_text, self.index_button, self.clear_index_button]),
             ("Pre-flight:", [self.verdict_label, self.details_button, self.start_button]),
@@ -238,6 +244,7 @@ class DeliveryPanel(QGroupBox):
     def shutdown(self) -> None:
         """Stop the pre-flight and the local archive, joining their threads (safe twice)."""
         self.preflight.shutdown()
+        self.sign_in_row.shutdown()
         self.archives.shutdown()
         if self.problems_dialog is not None:
             self.problems_dialog.close()
@@ -299,6 +306,7 @@ class DeliveryPanel(QGroupBox):
             str(self.archive_combo.itemData(current, Qt.ItemDataRole.ToolTipRole) or "")
         )
         choice = self.selected_archive()
+        self.sign_in_row.set_profile(None if choice.is_local_archive else choice.profile)
         if not choice.is_local_archive:
             self.archive_status.setText(profile_status_text(choice))
         else:
