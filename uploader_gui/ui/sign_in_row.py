@@ -11,27 +11,33 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from uploader_gui.app_dirs import app_dirs
-from uploader_gui.auth.hosted_ui import SignIn
-from uploader_gui.auth.session import AuthSession
-from uploader_gui.auth.token_store import KnownAccounts, RefreshTokenStore
 from uploader_gui.core.errors import UploaderError
 from uploader_gui.core.profile import Profile
+
+if TYPE_CHECKING:
+    # botocore comes with the sign-in code: loaded on first use, so the window shows at once.
+    from uploader_gui.auth.hosted_ui import SignIn
+    from uploader_gui.auth.session import AuthSession
 
 log = logging.getLogger(__name__)
 
 NOT_SIGNED_IN_TEXT = "Not signed in"
 CHECKING_TEXT = "Checking the kept sign-in…"
 WAITING_TEXT = "Waiting for the browser… (sign in there, or Cancel)"
-AuthFactory = Callable[[Profile], AuthSession]
+AuthFactory = Callable[[Profile], "AuthSession"]
 
 
 def default_auth(profile: Profile) -> AuthSession:
+    from uploader_gui.auth.session import AuthSession
+    from uploader_gui.auth.token_store import KnownAccounts, RefreshTokenStore
+
     return AuthSession(
         profile,
         store=RefreshTokenStore(),
