@@ -24,7 +24,6 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -38,23 +37,19 @@ from uploader_gui.commands.auth import (
 )
 from uploader_gui.core.errors import FatalError, UploaderError, UserInputError
 from uploader_gui.core.events import Event, SessionEnded, SignInUrlShown
-from uploader_gui.core.part_plan import MAX_PART_BYTES, MIN_PART_BYTES, PartPlanner
+from uploader_gui.core.part_plan import MAX_PART_BYTES, MIN_PART_BYTES
 from uploader_gui.core.profile import Profile
 from uploader_gui.core.questions import QuestionAsked
 from uploader_gui.core.session_sign_in import SIGN_IN_QUESTION_ID, SIGNED_IN, STOP
 from uploader_gui.core.session_states import EXIT_BAD_INPUT, EXIT_COULD_NOT_RUN, EXIT_INTERRUPTED
 from uploader_gui.core.session_summary import SessionSummary
 from uploader_gui.logging_setup import setup_logging
-from uploader_gui.session.control_channel import (
-    ControlSettings,
-    CredentialsSource,
-    static_credentials,
-)
+from uploader_gui.session.control_channel import CredentialsSource, static_credentials
 from uploader_gui.session.delivery_input import DeliveryInput
 from uploader_gui.session.runner import DeliverySession, SessionOptions
+from uploader_gui.session.session_setup import credentials_for, session_options
 from uploader_gui.session.sign_in_credentials import SignedInCredentials
 from uploader_gui.session.terminal_view import View, view_for
-from uploader_gui.transfer.engine import TransferSettings
 
 _AMOUNT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)(?:b)?(?:/s)?\s*$", re.IGNORECASE)
 _POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4}
@@ -208,27 +203,14 @@ def _inputs(args: argparse.Namespace, profile: Profile) -> DeliveryInput:
 
 
 def _options(args: argparse.Namespace) -> SessionOptions:
-    control = ControlSettings()
-    if args.heartbeat_every:
-        every = args.heartbeat_every
-        control = replace(control, heartbeat_every_s=every, heartbeat_tick_s=min(1.0, every / 2))
-    if args.poll_every:
-        every = args.poll_every
-        control = replace(
-            control,
-            flush_interval_s=every,
-            tail_poll_interval_s=every,
-            pipeline_poll_interval_s=every,
-        )
-    transfer = TransferSettings()
-    if args.concurrency:
-        transfer = replace(transfer, concurrency=args.concurrency)
-    if args.max_bandwidth:
-        transfer = replace(transfer, bandwidth_limit_bytes_per_s=args.max_bandwidth)
-    if args.part_size:
-        planner = PartPlanner(threshold_bytes=4 * args.part_size, part_size_bytes=args.part_size)
-        transfer = replace(transfer, planner=planner)
-    return SessionOptions(receipt_folder=args.receipt, control=control, transfer=transfer)
+    return session_options(
+        receipt_folder=args.receipt,
+        concurrency=args.concurrency,
+        bandwidth_limit_bytes_per_s=args.max_bandwidth,
+        part_size_bytes=args.part_size,
+        heartbeat_every_s=args.heartbeat_every,
+        poll_every_s=args.poll_every,
+    )
 
 
 QuestionHandler = Callable[[QuestionAsked], None]
@@ -341,8 +323,8 @@ def _archive(
             print(message, file=services.out)
         else:
             _sign_in(auth, services, view, args)
-        signed_in = SignedInCredentials(auth)
-        yield profile, signed_in, signed_in
+        credentials, signed_in = credentials_for(profile, auth)
+        yield profile, credentials, signed_in
         return
     from uploader_gui.sandbox.archive import LocalArchive, SandboxOptions
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QDir, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QGridLayout,
@@ -31,6 +32,7 @@ from uploader_gui.archive_service import (
     LocalArchiveStarter,
     list_archives,
 )
+from uploader_gui.core.profile import Profile
 from uploader_gui.ui.archive_runner import ArchiveRunner, LocalArchiveState
 from uploader_gui.ui.preflight_worker import (
     CHECKING_TEXT,
@@ -46,7 +48,7 @@ from uploader_gui.ui.problems_dialog import ProblemsDialog
 from uploader_gui.ui.sign_in_row import AuthFactory, SignInRow, default_auth
 
 BUILD_FROM_FOLDER_TEXT = "build from folder"
-START_TOOLTIP = "Uploading from the window arrives in a later version; use `uploader-gui transfer`"
+START_TOOLTIP = "Start the delivery once the pre-flight check passes (run again to resume)"
 LOCAL_ARCHIVE_TOOLTIP = (
     "The built-in local archive runs on this computer while the window is open; nothing leaves "
     "it. Its profile is written to {where}, so `uploader-gui` commands can use the same archive "
@@ -83,6 +85,7 @@ class DeliveryPanel(QGroupBox):
     """Archive selector, label and index pickers, the pre-flight line and the Start button."""
 
     verdictShown = Signal(object)  # PreflightVerdict, each time one replaces the line
+    startRequested = Signal()  # Start was clicked (only ever enabled when it can start)
 
     def __init__(
         self,
@@ -102,6 +105,7 @@ class DeliveryPanel(QGroupBox):
         self.problems_dialog: ProblemsDialog | None = None
         self._last_request: PreflightRequest | None = None
         self._local_failure = ""
+        self.is_delivering = False
         self.archives = ArchiveRunner(start_local_archive, self, list_choices=list_choices)
         self.preflight = PreflightRunner(self, check=check)
         row_options = {"open_url": open_url} if open_url is not None else {}
@@ -142,13 +146,20 @@ class DeliveryPanel(QGroupBox):
         self.start_button = QPushButton("S&tart")
         self.start_button.setEnabled(False)
         self.start_button.setToolTip(START_TOOLTIP)
+        self.sample_checkbox = QCheckBox("Sa&mple delivery")
+        self.sample_checkbox.setToolTip(
+            "A sample to try the archive's checks, not the full delivery (staging)"
+        )
         grid = QGridLayout(self)
         rows: list[tuple[str, list[QWidget]]] = [
             ("Archive:", [self.archive_combo, self.archive_status]),
             ("", [self.sign_in_row]),
             ("Label:", [self.label_text, self.label_button]),
             ("Index:", [self.index_text, self.index_button, self.clear_index_button]),
-            ("Pre-flight:", [self.verdict_label, self.details_button, self.start_button]),
+            (
+                "Pre-flight:",
+                [self.verdict_label, self.details_button, self.sample_checkbox, self.start_button],
+            ),
         ]
         for row, (caption, widgets) in enumerate(rows):
             grid.addWidget(QLabel(caption), row, 0)
@@ -166,6 +177,7 @@ class DeliveryPanel(QGroupBox):
         self.clear_index_button.clicked.connect(lambda: self.set_index_path(None))
         self.details_button.clicked.connect(self.show_details)
         self.preflight.finished.connect(self._on_preflight_finished)
+        self.start_button.clicked.connect(self.startRequested)
 
     # --- what the person (or the window) does -------------------------------------------------
 
@@ -175,6 +187,41 @@ class DeliveryPanel(QGroupBox):
         self.archives.list_archives()
         if self.selected_archive().is_local_archive and self.archives.start():
             self._show_archive_state()
+
+    def delivery_profile(self) -> Profile | None:
+        """The profile to deliver to: the running local archive's, or the chosen file's."""
+        choice = self.selected_archive()
+        if choice.is_local_archive:
+            handle = self.archives.handle
+            return handle.profile if handle is not None else None
+        return choice.profile
+
+    @property
+    def transfer_type(self) -> str:
+        return "sample" if self.sample_checkbox.isChecked() else "staging"
+
+    def set_delivering(self, is_delivering: bool) -> None:
+        """While a delivery runs its inputs stay as they are and Start is off."""
+        self.is_delivering = is_delivering
+        for widget in (
+            self.archive_combo,
+            self.label_button,
+            self.index_button,
+            self.clear_index_button,
+            self.sample_checkbox,
+        ):
+            widget.setEnabled(not is_delivering)
+        self._update_start()
+
+    def _update_start(self) -> None:
+        can_start = (
+            not self.is_delivering
+            and self.folder is not None
+            and self.verdict is not None
+            and self.verdict.is_accepted
+            and self.delivery_profile() is not None
+        )
+        self.start_button.setEnabled(can_start)
 
     def selected_archive(self) -> ArchiveChoice:
         choice = self.archive_combo.currentData()
@@ -212,6 +259,7 @@ class DeliveryPanel(QGroupBox):
 
     def set_folder(self, path: str | None) -> None:
         self.folder = path or None
+        self._update_start()
         self.run_preflight()
 
     @Slot()
@@ -226,6 +274,8 @@ class DeliveryPanel(QGroupBox):
             self._show_verdict(PreflightVerdict(VerdictKind.NO_LABEL, NO_LABEL_TEXT))
             return
         self.preflight.request(request)
+        self.verdict = None
+        self._update_start()
         self.verdict_label.setText(CHECKING_TEXT)
         self.verdict_label.setStyleSheet("")
         self.details_button.hide()
@@ -314,6 +364,7 @@ class DeliveryPanel(QGroupBox):
         self.archive_status.setToolTip(self.archive_status.text())
         if self._last_request is not None and self._last_request.bucket_stem != self._bucket_stem():
             self.run_preflight()  # the bucket names can now be checked exactly (or no longer)
+        self._update_start()
 
     def _local_status_text(
         self, state: LocalArchiveState, handle: LocalArchiveHandle | None
@@ -340,6 +391,7 @@ class DeliveryPanel(QGroupBox):
         colour = _VERDICT_COLOURS.get(verdict.kind)
         self.verdict_label.setStyleSheet(f"QLabel {{ color: {colour}; }}" if colour else "")
         self.details_button.setVisible(bool(verdict.problems or verdict.hints))
+        self._update_start()
         if self.problems_dialog is not None:
             self.problems_dialog.close()
             self.problems_dialog = None

@@ -24,7 +24,6 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from uploader_gui.core.events import (
     Event,
-    FileStateChanged,
     IndexEntrySkipped,
     IndexFinished,
     IndexProgressed,
@@ -32,6 +31,7 @@ from uploader_gui.core.events import (
 )
 from uploader_gui.core.file_states import FileState
 from uploader_gui.core.folder_index import FolderIndex
+from uploader_gui.ui.delivery_events import SessionBatch
 from uploader_gui.ui.file_table_model import FileRow, FileTableModel
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,15 @@ class EngineBridge(QObject):
     indexCancelled = Signal(str)  # root
     skippedChanged = Signal(int)  # how many entries are skipped so far
     batchApplied = Signal(int)  # how many events one drain applied
+    # Delivery sessions: at most one of each per drain, except ends, crashes, questions, warnings.
+    sessionStateChanged = Signal(object)  # the newest SessionStateChanged
+    sessionPlanned = Signal(object)  # SessionPlanned
+    transferProgressed = Signal(object)  # the newest TransferProgressed
+    fileCountsChanged = Signal(object)  # dict state → count, after file rows changed
+    sessionEnded = Signal(object)  # SessionEnded, after every row change before it
+    sessionCrashed = Signal(object)  # SessionCrashed
+    questionAsked = Signal(object)  # QuestionAsked: answer through its reply handle
+    warningRaised = Signal(object)  # WarningRaised
 
     def __init__(
         self,
@@ -197,9 +206,7 @@ class EngineBridge(QObject):
             batch.failures.append(event)
         elif isinstance(event, IndexCancelled):
             batch.cancelled_root = event.root
-        elif isinstance(event, FileStateChanged):
-            batch.state_changes[event.path] = event.new_state
-        else:
+        elif not batch.session.collect(event):
             log.debug("event not shown in the window: %r", event)
 
     def _apply(self, batch: _Batch) -> None:
@@ -208,14 +215,31 @@ class EngineBridge(QObject):
         if batch.skipped:
             self._skipped.extend(batch.skipped)
             self.skippedChanged.emit(len(self._skipped))
-        if batch.state_changes:
-            self._model.update_states(batch.state_changes)
+        self._apply_session(batch.session)
         if batch.progress is not None:
             self.indexProgressed.emit(batch.progress)
         for failure in batch.failures:
             self.indexFailed.emit(failure)
         if batch.cancelled_root is not None:
             self.indexCancelled.emit(batch.cancelled_root)
+
+    def _apply_session(self, batch: SessionBatch) -> None:
+        if batch.file_updates and self._model.apply_file_updates(batch.file_updates):
+            self.fileCountsChanged.emit(self._model.state_counts())
+        if batch.planned is not None:
+            self.sessionPlanned.emit(batch.planned)
+        if batch.state is not None:
+            self.sessionStateChanged.emit(batch.state)
+        if batch.progress is not None:
+            self.transferProgressed.emit(batch.progress)
+        for warning in batch.warnings:
+            self.warningRaised.emit(warning)
+        for crash in batch.crashes:
+            self.sessionCrashed.emit(crash)
+        for question in batch.questions:
+            self.questionAsked.emit(question)
+        if batch.ended is not None:
+            self.sessionEnded.emit(batch.ended)
 
     def _accept_result(self, folder_index: FolderIndex) -> None:
         # The finished index is the authority on what was skipped (events may be throttled).
@@ -259,4 +283,4 @@ class _Batch:
     skipped: list[SkippedItem] = field(default_factory=list)
     failures: list[IndexFailed] = field(default_factory=list)
     cancelled_root: str | None = None
-    state_changes: dict[str, str] = field(default_factory=dict)
+    session: SessionBatch = field(default_factory=SessionBatch)

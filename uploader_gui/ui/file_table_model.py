@@ -1,4 +1,5 @@
-"""The table of files in the window: one row per file with its path, size and state.
+"""The table of files in the window: one row per file with its path, size, state, progress
+and message (the verdict's reason or the last error).
 
 Built for tens of thousands of rows (DESIGN.md §2.4, §7): columns are plain Python lists so
 `data()` is O(1); a batch of new rows is ONE `beginInsertRows/endInsertRows`; a batch of state
@@ -10,6 +11,7 @@ comparison, which takes seconds at 100k rows).
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +24,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
+from uploader_gui.core.file_states import FileState
 from uploader_gui.ui.formatting import exact_bytes_text, human_size, state_label
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -34,14 +37,29 @@ class Column(enum.IntEnum):
     PATH = 0
     SIZE = 1
     STATE = 2
+    PROGRESS = 3
+    MESSAGE = 4
 
 
-_HEADERS = {Column.PATH: "Path", Column.SIZE: "Size", Column.STATE: "State"}
+_HEADERS = {
+    Column.PATH: "Path",
+    Column.SIZE: "Size",
+    Column.STATE: "State",
+    Column.PROGRESS: "Progress",
+    Column.MESSAGE: "Message",
+}
 _HEADER_TIPS = {
     Column.PATH: "Path of the file inside the chosen folder",
     Column.SIZE: "Size of the file (KiB, MiB, GiB are powers of 1024)",
     Column.STATE: "Where the file is in the delivery",
+    Column.PROGRESS: "How much of the file is on the archive",
+    Column.MESSAGE: "Why the archive refused the file, or the last error",
 }
+NO_PROGRESS = -1
+# States where the whole file is on the archive, and where nothing of it counts any more.
+_FULLY_SENT_STATES = frozenset({FileState.DONE.value, FileState.VALID.value})
+_RESET_STATES = frozenset({FileState.READY.value, FileState.HASHING.value})
+_NUMBER_COLUMNS = (Column.SIZE, Column.PROGRESS)
 _RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _LEFT_ALIGNED = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
@@ -55,6 +73,15 @@ class FileRow:
     state: str
 
 
+@dataclass(frozen=True, slots=True)
+class FileUpdate:
+    """What one drain changes about one file; None leaves that cell as it is."""
+
+    state: str | None = None
+    message: str | None = None
+    bytes_done: int | None = None
+
+
 class FileTableModel(QAbstractTableModel):
     """Rows of files, changed only in batches (see the module docstring)."""
 
@@ -64,6 +91,9 @@ class FileTableModel(QAbstractTableModel):
         self._sizes: list[int] = []
         self._size_texts: list[str] = []
         self._states: list[str] = []
+        self._bytes_done: list[int] = []
+        self._messages: list[str] = []
+        self._state_counts: Counter[str] = Counter()
         self._row_by_path: dict[str, int] = {}
         self._total_size_bytes = 0
         self._sort_column: int = -1
@@ -86,9 +116,13 @@ class FileTableModel(QAbstractTableModel):
                 return self._paths[row]
             if column == Column.SIZE:
                 return self._size_texts[row]
-            return state_label(self._states[row])
+            if column == Column.STATE:
+                return state_label(self._states[row])
+            if column == Column.PROGRESS:
+                return self._progress_text(row)
+            return self._messages[row].replace("\n", "; ")
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _RIGHT_ALIGNED if column == Column.SIZE else _LEFT_ALIGNED
+            return _RIGHT_ALIGNED if column in _NUMBER_COLUMNS else _LEFT_ALIGNED
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, column)
         if role == SORT_ROLE:
@@ -108,7 +142,7 @@ class FileTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return _HEADER_TIPS[Column(section)]
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _RIGHT_ALIGNED if section == Column.SIZE else _LEFT_ALIGNED
+            return _RIGHT_ALIGNED if section in _NUMBER_COLUMNS else _LEFT_ALIGNED
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -134,11 +168,23 @@ class FileTableModel(QAbstractTableModel):
     def state_at(self, row: int) -> str:
         return self._states[row]
 
+    def message_at(self, row: int) -> str:
+        return self._messages[row]
+
+    def bytes_done_at(self, row: int) -> int:
+        """Bytes of the file on the archive, or NO_PROGRESS when nothing was sent yet."""
+        return self._bytes_done[row]
+
+    def state_counts(self) -> dict[str, int]:
+        """How many files are in each state (kept up to date, not counted on each call)."""
+        return {state: count for state, count in self._state_counts.items() if count}
+
     def clear(self) -> None:
         """Forget every row (a new folder was chosen)."""
         self.beginResetModel()
-        for column in (self._paths, self._sizes, self._size_texts, self._states):
+        for column in self._columns():
             column.clear()
+        self._state_counts.clear()
         self._row_by_path.clear()
         self._total_size_bytes = 0
         self.endResetModel()
@@ -176,12 +222,58 @@ class FileTableModel(QAbstractTableModel):
         for path, state in items:
             row = self._row_by_path.get(path)
             if row is not None and self._states[row] != state:
-                self._states[row] = state
+                self._set_state(row, state)
                 changed_rows.append(row)
         self._emit_changed(changed_rows, Column.STATE, Column.STATE)
         return len(changed_rows)
 
+    def apply_file_updates(self, updates: Mapping[str, FileUpdate]) -> int:
+        """Set states, messages and progress by path; ONE `dataChanged` (State to Message) per
+        contiguous run of changed rows. Unknown paths are ignored; returns rows changed."""
+        changed_rows: list[int] = []
+        for path, update in updates.items():
+            row = self._row_by_path.get(path)
+            if row is not None and self._apply_update(row, update):
+                changed_rows.append(row)
+        self._emit_changed(changed_rows, Column.STATE, Column.MESSAGE)
+        return len(changed_rows)
+
     # --- internals ----------------------------------------------------------------------------
+
+    def _columns(self) -> tuple[list[Any], ...]:
+        return (
+            self._paths,
+            self._sizes,
+            self._size_texts,
+            self._states,
+            self._bytes_done,
+            self._messages,
+        )
+
+    def _set_state(self, row: int, state: str) -> None:
+        self._state_counts[self._states[row]] -= 1
+        self._state_counts[state] += 1
+        self._states[row] = state
+        if state in _FULLY_SENT_STATES:
+            self._bytes_done[row] = self._sizes[row]
+        elif state in _RESET_STATES:
+            self._bytes_done[row] = NO_PROGRESS
+
+    def _apply_update(self, row: int, update: FileUpdate) -> bool:
+        before = (self._states[row], self._messages[row], self._bytes_done[row])
+        if update.bytes_done is not None:
+            self._bytes_done[row] = min(update.bytes_done, self._sizes[row])
+        if update.state is not None and update.state != self._states[row]:
+            self._set_state(row, update.state)
+        if update.message is not None:
+            self._messages[row] = update.message
+        return before != (self._states[row], self._messages[row], self._bytes_done[row])
+
+    def _progress_text(self, row: int) -> str:
+        done, size = self._bytes_done[row], self._sizes[row]
+        if done == NO_PROGRESS:
+            return ""
+        return f"{100 if size == 0 else done * 100 // size} %"
 
     def _insert(self, new_rows: Sequence[FileRow]) -> None:
         first = len(self._paths)
@@ -191,6 +283,9 @@ class FileTableModel(QAbstractTableModel):
             self._sizes.append(row.size_bytes)
             self._size_texts.append(human_size(row.size_bytes))
             self._states.append(row.state)
+            self._bytes_done.append(NO_PROGRESS)
+            self._messages.append("")
+            self._state_counts[row.state] += 1
             self._row_by_path[row.path] = first + offset
             self._total_size_bytes += row.size_bytes
         self.endInsertRows()
@@ -202,9 +297,11 @@ class FileTableModel(QAbstractTableModel):
             self._total_size_bytes += row.size_bytes - self._sizes[index]
             self._sizes[index] = row.size_bytes
             self._size_texts[index] = human_size(row.size_bytes)
-            self._states[index] = row.state
+            self._set_state(index, row.state)
+            self._bytes_done[index] = NO_PROGRESS
+            self._messages[index] = ""
             changed_rows.append(index)
-        self._emit_changed(changed_rows, Column.SIZE, Column.STATE)
+        self._emit_changed(changed_rows, Column.SIZE, Column.MESSAGE)
 
     def _emit_changed(self, rows: list[int], first_column: Column, last_column: Column) -> None:
         for start, stop in contiguous_ranges(rows):
@@ -222,10 +319,8 @@ class FileTableModel(QAbstractTableModel):
         new_row_of_old = [0] * len(new_order)
         for new_row, old_row in enumerate(new_order):
             new_row_of_old[old_row] = new_row
-        self._paths = [self._paths[r] for r in new_order]
-        self._sizes = [self._sizes[r] for r in new_order]
-        self._size_texts = [self._size_texts[r] for r in new_order]
-        self._states = [self._states[r] for r in new_order]
+        for column in self._columns():
+            column[:] = [column[r] for r in new_order]
         self._row_by_path = {path: row for row, path in enumerate(self._paths)}
         old_indexes = self.persistentIndexList()
         new_indexes = [
@@ -241,7 +336,13 @@ class FileTableModel(QAbstractTableModel):
         if column == Column.PATH:
             # Paths are unique and usually arrive sorted, where Timsort is linear.
             return sorted(rows, key=self._paths.__getitem__, reverse=is_descending)
-        keys: Sequence[int | str] = self._sizes if column == Column.SIZE else self._states
+        columns: dict[Column, Sequence[int | str]] = {
+            Column.SIZE: self._sizes,
+            Column.STATE: self._states,
+            Column.PROGRESS: self._bytes_done,
+            Column.MESSAGE: self._messages,
+        }
+        keys = columns[column]
         # Ties keep path order, so equal sizes or states still read alphabetically.
         return sorted(rows, key=lambda r: (keys[r], self._paths[r]), reverse=is_descending)
 
@@ -250,12 +351,22 @@ class FileTableModel(QAbstractTableModel):
             return self._paths[row]
         if column == Column.SIZE:
             return exact_bytes_text(self._sizes[row])
-        return f"State: {state_label(self._states[row])}"
+        if column == Column.STATE:
+            return f"State: {state_label(self._states[row])}"
+        if column == Column.PROGRESS:
+            done = self._bytes_done[row]
+            return "" if done == NO_PROGRESS else f"{exact_bytes_text(done)} sent"
+        return self._messages[row]
 
     def _sort_value(self, row: int, column: int) -> str | int:
-        if column == Column.SIZE:
-            return self._sizes[row]
-        return self._paths[row] if column == Column.PATH else self._states[row]
+        values: tuple[Sequence[str | int], ...] = (
+            self._paths,
+            self._sizes,
+            self._states,
+            self._bytes_done,
+            self._messages,
+        )
+        return values[column][row]
 
 
 def contiguous_ranges(rows: Iterable[int]) -> list[tuple[int, int]]:

@@ -11,6 +11,7 @@ batches (DESIGN.md §2): the GUI thread touches no file.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDir, QMimeData, Qt, Slot
 from PySide6.QtGui import (
@@ -40,6 +41,7 @@ from uploader_gui.archive_service import LocalArchiveStarter
 from uploader_gui.core.events import IndexProgressed
 from uploader_gui.core.folder_index import FolderIndex, IndexOptions, build_folder_index
 from uploader_gui.ui.delivery_panel import DeliveryPanel
+from uploader_gui.ui.delivery_view import DeliveryView
 from uploader_gui.ui.engine_bridge import EngineBridge, IndexFailed, IndexSummary
 from uploader_gui.ui.file_table_model import Column, FileTableModel
 from uploader_gui.ui.index_worker import IndexFolder, IndexRunner
@@ -47,11 +49,16 @@ from uploader_gui.ui.path_probe import PathKind, PathProbe
 from uploader_gui.ui.preflight_worker import DeliveryCheck, check_delivery
 from uploader_gui.ui.skipped_dialog import SkippedDialog
 from uploader_gui.ui.status_area import StatusArea
+from uploader_gui.ui.transfer_bar import TransferBar
+
+if TYPE_CHECKING:
+    from uploader_gui.session.runner import SessionOptions
 
 APP_TITLE = "FAST Uploader"
 PLACEHOLDER_TEXT = "Drop a folder here or choose one"
 _PAGE_PLACEHOLDER, _PAGE_TABLE = 0, 1
 _SIZE_COLUMN_WIDTH_PX, _STATE_COLUMN_WIDTH_PX = 110, 130
+_PROGRESS_COLUMN_WIDTH_PX, _MESSAGE_COLUMN_WIDTH_PX = 90, 260
 
 
 def single_local_path(mime: QMimeData) -> tuple[str | None, str]:
@@ -86,10 +93,12 @@ class MainWindow(QMainWindow):
         index_folder: IndexFolder = build_folder_index,
         start_local_archive: LocalArchiveStarter | None = None,
         check: DeliveryCheck = check_delivery,
+        session_options: SessionOptions | None = None,
         parent: QWidget | None = None,
     ) -> None:
         """`start_local_archive` (run on a worker thread once the window shows) makes the
-        built-in local archive available; without it the archive is listed as not running."""
+        built-in local archive available; without it the archive is listed as not running.
+        `session_options`: how deliveries run (tests shorten the protocol's poll intervals)."""
         super().__init__(parent)
         self.folder: str | None = None
         self.folder_index: FolderIndex | None = None  # the last finished index, for uploading
@@ -104,7 +113,16 @@ class MainWindow(QMainWindow):
         self.delivery_panel = DeliveryPanel(
             self, start_local_archive=start_local_archive, check=check
         )
+        self.transfer_bar = TransferBar()
         self._build_widgets()
+        self.delivery = DeliveryView(
+            self,
+            self.delivery_panel,
+            self.transfer_bar,
+            self.bridge,
+            self.model,
+            options=session_options,
+        )
         self._connect()
         self.setAcceptDrops(True)
         self.setWindowTitle(APP_TITLE)
@@ -133,6 +151,7 @@ class MainWindow(QMainWindow):
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.addWidget(self.delivery_panel)
+        layout.addWidget(self.transfer_bar)
         layout.addLayout(top_bar)
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
@@ -161,8 +180,12 @@ class MainWindow(QMainWindow):
         columns.setSectionResizeMode(Column.PATH, QHeaderView.ResizeMode.Stretch)
         columns.setSectionResizeMode(Column.SIZE, QHeaderView.ResizeMode.Interactive)
         columns.setSectionResizeMode(Column.STATE, QHeaderView.ResizeMode.Interactive)
+        for column in (Column.PROGRESS, Column.MESSAGE):
+            columns.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         columns.resizeSection(Column.SIZE, _SIZE_COLUMN_WIDTH_PX)
         columns.resizeSection(Column.STATE, _STATE_COLUMN_WIDTH_PX)
+        columns.resizeSection(Column.PROGRESS, _PROGRESS_COLUMN_WIDTH_PX)
+        columns.resizeSection(Column.MESSAGE, _MESSAGE_COLUMN_WIDTH_PX)
         table.setSortingEnabled(True)
         table.sortByColumn(Column.PATH, Qt.SortOrder.AscendingOrder)
         return table
@@ -191,6 +214,11 @@ class MainWindow(QMainWindow):
     def open_folder(self, path: str) -> None:
         """Index `path` if it turns out to be a folder; "" (a cancelled dialog) does nothing."""
         if not path:
+            return
+        if self.delivery.is_running:
+            self.status_area.show_message(
+                "A delivery is running: stop it to choose another folder."
+            )
             return
         self._open_request_id = self.probe.probe(path)
         self.status_area.show_waiting(f"Looking at “{path}”…")
@@ -298,6 +326,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Cancel and join every worker thread before Qt destroys them (safe to call twice)."""
+        self.delivery.shutdown()
         self.runner.shutdown()
         self.bridge.stop()
         self.probe.shutdown()
@@ -306,5 +335,8 @@ class MainWindow(QMainWindow):
             self.skipped_dialog.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.delivery.ask_to_close():
+            event.ignore()  # asked; the window closes once the delivery has stopped
+            return
         self.shutdown()
         super().closeEvent(event)

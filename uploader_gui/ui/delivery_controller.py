@@ -1,0 +1,206 @@
+"""Runs one delivery session at a time on a `QThread` and passes the person's commands to it.
+
+The session is built on its own thread (opening the state store is file I/O) by a worker
+QObject whose bound `run` slot is connected to `QThread.started` (DESIGN.md §7: a lambda there
+would run on the GUI thread). Its events go to the `EngineBridge`; commands given before the
+session exists are replayed once it does. Questions the session asks are remembered until
+answered, so shutting down can answer them with their safe default and the thread can end.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from uploader_gui.core.events import Event, SessionCrashed, SessionEnded
+from uploader_gui.core.profile import Profile
+from uploader_gui.core.questions import QuestionAsked
+from uploader_gui.core.session_states import SessionOutcome
+from uploader_gui.session.delivery_input import DeliveryInput
+
+if TYPE_CHECKING:
+    # The session brings boto3 (about a second to import): loaded when a delivery starts, so
+    # the window shows at once.
+    from uploader_gui.auth.session import AuthSession
+    from uploader_gui.session.runner import DeliverySession, SessionOptions
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_TIMEOUT_MS = 120_000
+Command = Callable[["DeliverySession"], None]
+SessionFactory = Callable[[], "DeliverySession"]
+
+
+class SessionWorker(QObject):
+    """Lives on the session thread: builds the session, runs it, says when it is over."""
+
+    finished = Signal()
+
+    def __init__(self, build: SessionFactory, emit: Callable[[Event], None]) -> None:
+        super().__init__()
+        self._build = build
+        self._emit = emit
+        self._lock = threading.Lock()
+        self._session: DeliverySession | None = None
+        self._waiting: list[Command] = []
+
+    def command(self, command: Command) -> None:
+        """Give `command` to the session now, or as soon as it exists (any thread)."""
+        with self._lock:
+            session = self._session
+            if session is None:
+                self._waiting.append(command)
+                return
+        command(session)
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            session = self._build()
+        except Exception as exc:  # any failure to build is shown, not lost
+            log.exception("the delivery session could not be set up")
+            self._emit(SessionCrashed(str(exc) or type(exc).__name__, traceback.format_exc()))
+            self._emit(_could_not_start(str(exc)))
+            self.finished.emit()
+            return
+        with self._lock:
+            self._session, waiting = session, self._waiting
+            self._waiting = []
+        for command in waiting:
+            command(session)
+        try:
+            session.run()  # never raises: a bug ends the session as "crashed"
+        finally:
+            self.finished.emit()
+
+
+def _could_not_start(message: str) -> SessionEnded:
+    outcome = SessionOutcome.COULD_NOT_RUN
+    return SessionEnded(
+        outcome.value,
+        outcome.final_state.value,
+        message,
+        files_total=0,
+        files_valid=0,
+        files_invalid=0,
+        files_failed=0,
+        exit_status=outcome.exit_status,
+    )
+
+
+class DeliveryController(QObject):
+    """GUI-thread API: `start`, the commands, `shutdown`; `runningChanged` when it starts/ends."""
+
+    runningChanged = Signal(bool)
+
+    def __init__(
+        self,
+        emit: Callable[[Event], None],
+        parent: QObject | None = None,
+        *,
+        options: SessionOptions | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._emit = emit
+        self.options = options
+        self._thread: QThread | None = None
+        self._worker: SessionWorker | None = None
+        self._open_questions: list[QuestionAsked] = []
+
+    @property
+    def is_running(self) -> bool:
+        return self._thread is not None
+
+    def start(self, profile: Profile, inputs: DeliveryInput, auth: AuthSession | None) -> bool:
+        """Run a session for `inputs`; False (nothing started) while another one runs."""
+        if self._thread is not None:
+            return False
+        from uploader_gui.session.runner import DeliverySession, SessionOptions
+        from uploader_gui.session.session_setup import credentials_for
+
+        credentials, sign_in = credentials_for(profile, auth)
+        options, emit = self.options or SessionOptions(), self._emit
+
+        def build() -> DeliverySession:
+            return DeliverySession(
+                profile,
+                inputs,
+                emit=emit,
+                options=options,
+                credentials=credentials,
+                sign_in=sign_in,
+            )
+
+        worker = self._worker = SessionWorker(build, emit)
+        thread = self._thread = QThread(self)
+        thread.setObjectName("delivery-session")
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.finished.connect(thread.quit)
+        thread.finished.connect(self._on_thread_finished)
+        thread.start()
+        self.runningChanged.emit(True)
+        return True
+
+    # --- commands -------------------------------------------------------------------------------
+
+    def pause(self) -> None:
+        self._command(lambda session: session.pause())
+
+    def resume(self) -> None:
+        self._command(lambda session: session.resume())
+
+    def cancel(self) -> None:
+        self._answer_open_questions()
+        self._command(lambda session: session.cancel())
+
+    def retry_failed(self) -> None:
+        self._command(lambda session: session.retry_failed())
+
+    def stop(self) -> None:
+        self._answer_open_questions()
+        self._command(lambda session: session.stop())
+
+    def track_question(self, question: QuestionAsked) -> None:
+        """Remember a question until it is answered (so stopping can answer it)."""
+        self._open_questions = [q for q in self._open_questions if not q.reply.is_answered]
+        self._open_questions.append(question)
+
+    def shutdown(self, timeout_ms: int = SHUTDOWN_TIMEOUT_MS) -> bool:
+        """Stop the session and wait for its thread (the window is going); True if it ended."""
+        thread = self._thread
+        if thread is None:
+            return True
+        self.stop()
+        has_ended = thread.wait(timeout_ms)
+        if has_ended:
+            self._on_thread_finished()
+        return has_ended
+
+    # --- internals ------------------------------------------------------------------------------
+
+    def _command(self, command: Command) -> None:
+        if self._worker is not None:
+            self._worker.command(command)
+
+    def _answer_open_questions(self) -> None:
+        for question in self._open_questions:
+            if not question.reply.is_answered:
+                question.reply.answer(question.default_choice)
+        self._open_questions.clear()
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        thread.wait()
+        thread.deleteLater()
+        self._worker = None  # its thread has ended: Python frees it on this thread
+        self._open_questions.clear()
+        self.runningChanged.emit(False)

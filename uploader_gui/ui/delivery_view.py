@@ -1,0 +1,229 @@
+"""Delivering from the window: Start in the panel runs a session (`DeliveryController`); the
+bridge's session signals drive the table, the `TransferBar` and the dialogs; the bar's buttons
+become session commands.
+
+Questions from the session become message boxes answered through their reply handle; "Sign in
+again" runs the panel's sign-in row first. Closing while delivering asks, then stops the
+session and closes the window only once its thread has ended (lock released, `stop` row
+written), so the window never freezes and never leaves a lock behind.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from uploader_gui.core.events import (
+    SessionCrashed,
+    SessionEnded,
+    SessionStateChanged,
+    TransferProgressed,
+    WarningRaised,
+)
+from uploader_gui.core.questions import QuestionAsked
+from uploader_gui.core.session_sign_in import SIGN_IN_QUESTION_ID, SIGNED_IN, STOP
+from uploader_gui.session.delivery_input import DeliveryInput
+from uploader_gui.ui.delivery_controller import DeliveryController
+from uploader_gui.ui.delivery_dialogs import (
+    CANCEL_CHOICE,
+    CANCEL_TEXT,
+    CANCEL_TITLE,
+    CLOSE_TEXT,
+    CLOSE_TITLE,
+    KEEP_GOING_CHOICE,
+    KEEP_RUNNING_CHOICE,
+    STOP_AND_CLOSE_CHOICE,
+    choice_box,
+    crash_box,
+    question_box,
+)
+from uploader_gui.ui.delivery_panel import DeliveryPanel
+from uploader_gui.ui.engine_bridge import EngineBridge
+from uploader_gui.ui.file_table_model import FileTableModel
+from uploader_gui.ui.transfer_bar import TransferBar
+
+if TYPE_CHECKING:
+    from uploader_gui.session.runner import SessionOptions
+
+
+class DeliveryView(QObject):
+    """Ties the panel, the bar, the table and the controller together (GUI thread only)."""
+
+    def __init__(
+        self,
+        window: QWidget,
+        panel: DeliveryPanel,
+        bar: TransferBar,
+        bridge: EngineBridge,
+        model: FileTableModel,
+        *,
+        options: SessionOptions | None = None,
+    ) -> None:
+        super().__init__(window)
+        self._window, self._panel, self._bar, self._model = window, panel, bar, model
+        self._bridge = bridge
+        self.controller = DeliveryController(bridge.put, self, options=options)
+        self.boxes: list[QMessageBox] = []  # the open ones, newest last (tests click them)
+        self.receipt_paths: tuple[str, ...] = ()
+        self.last_end: SessionEnded | None = None
+        self.is_closing = False
+        panel.startRequested.connect(self.start)
+        bar.pauseRequested.connect(self.controller.pause)
+        bar.resumeRequested.connect(self.controller.resume)
+        bar.cancelRequested.connect(self.confirm_cancel)
+        bar.retryRequested.connect(self.controller.retry_failed)
+        bar.stopRequested.connect(self.controller.stop)
+        bar.receiptRequested.connect(self.open_receipt)
+        bridge.sessionStateChanged.connect(self._on_state)
+        bridge.transferProgressed.connect(self._on_progress)
+        bridge.fileCountsChanged.connect(self._on_counts)
+        bridge.sessionEnded.connect(self._on_ended)
+        bridge.sessionCrashed.connect(self._on_crashed)
+        bridge.questionAsked.connect(self._on_question)
+        bridge.warningRaised.connect(self._on_warning)
+        self.controller.runningChanged.connect(self._on_running_changed)
+
+    @property
+    def is_running(self) -> bool:
+        return self.controller.is_running
+
+    # --- what the person does -------------------------------------------------------------------
+
+    @Slot()
+    def start(self) -> None:
+        panel = self._panel
+        profile = panel.delivery_profile()
+        if profile is None or panel.folder is None or panel.label_path is None:
+            return
+        inputs = DeliveryInput(
+            profile_name=profile.name,
+            source=Path(panel.folder),
+            label_path=Path(panel.label_path),
+            index_path=Path(panel.index_path) if panel.index_path else None,
+            transfer_type=panel.transfer_type,
+        )
+        self.receipt_paths, self.last_end = (), None
+        self._bar.begin()
+        if self.controller.start(profile, inputs, panel.sign_in_row.auth):
+            panel.set_delivering(True)
+
+    @Slot()
+    def confirm_cancel(self) -> None:
+        def chosen(choice: str) -> None:
+            if choice == CANCEL_CHOICE:
+                self.controller.cancel()
+
+        choices = (CANCEL_CHOICE, KEEP_GOING_CHOICE)
+        self._keep(
+            choice_box(self._window, CANCEL_TITLE, CANCEL_TEXT, choices, KEEP_GOING_CHOICE, chosen)
+        )
+
+    @Slot()
+    def open_receipt(self) -> None:
+        if self.receipt_paths:
+            folder = Path(self.receipt_paths[0]).parent
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    def ask_to_close(self) -> bool:
+        """True if the window may close now; else the person is asked (stop, or keep running)."""
+        if not self.controller.is_running:
+            return True
+
+        def chosen(choice: str) -> None:
+            if choice == STOP_AND_CLOSE_CHOICE:
+                self.is_closing = True
+                self._bar.show_state("stopping", "the window closes once the delivery stopped")
+                self.controller.stop()
+
+        if not self.is_closing:
+            choices = (STOP_AND_CLOSE_CHOICE, KEEP_RUNNING_CHOICE)
+            self._keep(
+                choice_box(
+                    self._window, CLOSE_TITLE, CLOSE_TEXT, choices, KEEP_RUNNING_CHOICE, chosen
+                )
+            )
+        return False
+
+    def shutdown(self) -> None:
+        """The window is going regardless: stop the session and wait for its thread."""
+        for box in self.boxes:
+            box.close()
+        self.controller.shutdown()
+
+    # --- what the session reports ---------------------------------------------------------------
+
+    @Slot(object)
+    def _on_state(self, event: SessionStateChanged) -> None:
+        if not self.is_closing:
+            self._bar.show_state(event.state, event.detail)
+
+    @Slot(object)
+    def _on_progress(self, event: TransferProgressed) -> None:
+        self._bar.show_progress(event)
+
+    @Slot(object)
+    def _on_counts(self, counts: dict[str, int]) -> None:
+        self._bar.show_counts(counts, is_running=self.controller.is_running)
+
+    @Slot(object)
+    def _on_ended(self, event: SessionEnded) -> None:
+        self.last_end = event
+        self.receipt_paths = event.receipt_paths
+        self._bar.show_end(event)
+
+    @Slot(object)
+    def _on_crashed(self, event: SessionCrashed) -> None:
+        self._keep(crash_box(self._window, event))
+
+    @Slot(object)
+    def _on_warning(self, event: WarningRaised) -> None:
+        self._bar.progress_label.setToolTip(f"{event.message}\n{event.detail}".strip())
+
+    @Slot(object)
+    def _on_question(self, question: QuestionAsked) -> None:
+        self.controller.track_question(question)
+        if question.question_id == SIGN_IN_QUESTION_ID and self._panel.sign_in_row.auth:
+            self._ask_sign_in(question)
+            return
+
+        def chosen(choice: str) -> None:
+            question.reply.answer(choice)
+
+        self._keep(question_box(self._window, question, chosen))
+
+    def _ask_sign_in(self, question: QuestionAsked) -> None:
+        row = self._panel.sign_in_row
+
+        def chosen(choice: str) -> None:
+            if choice != SIGNED_IN:
+                question.reply.answer(choice)
+                return
+
+            def reported(text: str, is_signed_in: bool) -> None:
+                row.statusReported.disconnect(reported)
+                question.reply.answer(SIGNED_IN if is_signed_in else STOP)
+
+            row.statusReported.connect(reported)
+            row.sign_in()
+
+        self._keep(question_box(self._window, question, chosen))
+
+    @Slot(bool)
+    def _on_running_changed(self, is_running: bool) -> None:
+        if is_running:
+            return
+        self._bridge.drain_now()  # the session's last events (its end) before anything else
+        self._panel.set_delivering(False)
+        self._bar.set_running(False)
+        counts = self._model.state_counts()
+        self._bar.show_counts(counts, is_running=False)
+        if self.is_closing:
+            self._window.close()
+
+    def _keep(self, box: QMessageBox) -> None:
+        self.boxes = [b for b in self.boxes if b.isVisible()]
+        self.boxes.append(box)

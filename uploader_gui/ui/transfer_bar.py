@@ -1,0 +1,178 @@
+"""The delivery strip under the panel: the session's state line, the overall bar (bytes
+processed of the total), speed and time left, files by state, and the run's buttons (Pause or
+Resume, Cancel, Retry failed, Stop, Open receipt).
+
+It only shows what it is given and says what was clicked; `DeliveryView` decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from uploader_gui.core.events import SessionEnded, TransferProgressed
+from uploader_gui.core.file_states import FileState
+from uploader_gui.ui.formatting import count_text, human_rate, human_size, state_label
+
+PROGRESS_STEPS = 1000
+_COUNT_ORDER = tuple(state.value for state in FileState)
+
+
+def time_left_text(eta_s: float | None) -> str:
+    """`about 1 h 05 min left`, `about 42 s left`, or "" while there is no speed yet."""
+    if eta_s is None:
+        return ""
+    seconds = max(0, round(eta_s))
+    if seconds >= 3600:
+        return f"about {seconds // 3600} h {seconds % 3600 // 60:02d} min left"
+    if seconds >= 60:
+        return f"about {seconds // 60} min {seconds % 60:02d} s left"
+    return f"about {seconds} s left"
+
+
+def progress_line(event: TransferProgressed) -> str:
+    """`1.20 GiB of 4.00 GiB · 12 of 40 files · 10.0 MiB/s · about 5 min 10 s left`."""
+    parts = [
+        f"{human_size(event.bytes_processed)} of {human_size(event.bytes_total)}",
+        f"{event.files_finished:,} of {count_text(event.files_total, 'file')}",
+    ]
+    if event.rate_bytes_per_s > 0:
+        parts.append(human_rate(event.rate_bytes_per_s))
+    left = time_left_text(event.eta_s)
+    if left:
+        parts.append(left)
+    return " · ".join(parts)
+
+
+def counts_text(counts: Mapping[str, int]) -> str:
+    """`3 valid · 1 invalid · 2 uploading`, in the order a file goes through its states."""
+    known = [s for s in _COUNT_ORDER if counts.get(s)]
+    others = sorted(s for s in counts if s not in _COUNT_ORDER and counts[s])
+    return " · ".join(f"{counts[s]:,} {state_label(s)}" for s in (*known, *others))
+
+
+def end_summary(ended: SessionEnded) -> str:
+    """What the delivery came to, for the state line at the end."""
+    if ended.files_total and ended.files_valid == ended.files_total:
+        return f"Complete: all {count_text(ended.files_total, 'file')} valid."
+    parts = [f"{ended.files_valid:,} of {ended.files_total:,} valid"]
+    if ended.files_invalid:
+        parts.append(f"{ended.files_invalid:,} invalid")
+    if ended.files_failed:
+        parts.append(f"{ended.files_failed:,} failed")
+    reason = f" ({ended.message})" if ended.message else ""
+    return f"Ended {ended.state}: {ended.outcome}{reason}. " + ", ".join(parts) + "."
+
+
+class TransferBar(QWidget):
+    """The overall progress and the run's buttons; hidden until a delivery starts."""
+
+    pauseRequested = Signal()
+    resumeRequested = Signal()
+    cancelRequested = Signal()
+    retryRequested = Signal()
+    stopRequested = Signal()
+    receiptRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.is_paused = False
+        self.state_label = QLabel()
+        self.state_label.setAccessibleName("Delivery state")
+        self.state_label.setWordWrap(True)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setAccessibleName("Delivery progress")
+        self.progress_bar.setRange(0, PROGRESS_STEPS)
+        self.progress_label = QLabel()
+        self.counts_label = QLabel()
+        self.counts_label.setAccessibleName("Files by state")
+        self.pause_button = QPushButton("&Pause")
+        self.pause_button.setToolTip("Pause: parts being sent finish, nothing is lost")
+        self.cancel_button = QPushButton("&Cancel")
+        self.cancel_button.setToolTip("Cancel the delivery: partial uploads are discarded")
+        self.retry_button = QPushButton("&Retry failed")
+        self.retry_button.setToolTip("Send the failed files again")
+        self.stop_button = QPushButton("St&op")
+        self.stop_button.setToolTip("Stop and keep everything sent: Start again resumes")
+        self.receipt_button = QPushButton("Open &receipt")
+        self.receipt_button.setToolTip("Open the folder holding the delivery's receipt")
+        self._build_layout()
+        self.pause_button.clicked.connect(self._on_pause_clicked)
+        self.cancel_button.clicked.connect(self.cancelRequested)
+        self.retry_button.clicked.connect(self.retryRequested)
+        self.stop_button.clicked.connect(self.stopRequested)
+        self.receipt_button.clicked.connect(self.receiptRequested)
+        self.set_running(False)
+        self.receipt_button.setEnabled(False)
+        self.hide()
+
+    def _build_layout(self) -> None:
+        line = QHBoxLayout()
+        line.addWidget(self.progress_bar, 1)
+        line.addWidget(self.progress_label)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.counts_label, 1)
+        for button in (
+            self.pause_button,
+            self.cancel_button,
+            self.retry_button,
+            self.stop_button,
+            self.receipt_button,
+        ):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.state_label)
+        layout.addLayout(line)
+        layout.addLayout(buttons)
+
+    def begin(self) -> None:
+        """A session starts: empty bar, buttons for a running delivery."""
+        self.show()
+        self.progress_bar.setValue(0)
+        self.progress_label.setText("")
+        self.counts_label.setText("")
+        self.receipt_button.setEnabled(False)
+        self.set_running(True)
+        self.show_state("starting", "")
+
+    def set_running(self, is_running: bool) -> None:
+        self.set_paused(False)
+        for button in (self.pause_button, self.cancel_button, self.stop_button):
+            button.setEnabled(is_running)
+        if not is_running:
+            self.retry_button.setEnabled(False)
+
+    def set_paused(self, is_paused: bool) -> None:
+        self.is_paused = is_paused
+        self.pause_button.setText("&Resume" if is_paused else "&Pause")
+
+    def show_state(self, state: str, detail: str) -> None:
+        text = state[:1].upper() + state[1:]
+        self.state_label.setText(f"{text}: {detail}" if detail else f"{text}…")
+
+    def show_progress(self, event: TransferProgressed) -> None:
+        fraction = event.bytes_processed / event.bytes_total if event.bytes_total else 1.0
+        self.progress_bar.setValue(round(min(1.0, fraction) * PROGRESS_STEPS))
+        self.progress_label.setText(progress_line(event))
+
+    def show_counts(self, counts: Mapping[str, int], *, is_running: bool) -> None:
+        self.counts_label.setText(counts_text(counts))
+        self.retry_button.setEnabled(is_running and counts.get(FileState.FAILED.value, 0) > 0)
+
+    def show_end(self, ended: SessionEnded) -> None:
+        self.set_running(False)
+        self.state_label.setText(end_summary(ended))
+        if ended.files_total and ended.files_valid == ended.files_total:
+            self.progress_bar.setValue(PROGRESS_STEPS)
+        self.receipt_button.setEnabled(bool(ended.receipt_paths))
+
+    @Slot()
+    def _on_pause_clicked(self) -> None:
+        if self.is_paused:
+            self.resumeRequested.emit()
+        else:
+            self.pauseRequested.emit()
+        self.set_paused(not self.is_paused)
