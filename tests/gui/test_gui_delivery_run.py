@@ -73,6 +73,9 @@ def test_start_delivers_every_file_and_shows_valid_verdicts(
     assert window.delivery.receipt_paths
     assert all(Path(p).is_file() for p in window.delivery.receipt_paths)
     assert window.delivery_panel.start_button.isEnabled()  # run again: resumes, nothing to do
+    # The session's own re-listing of the folder never sends the folder bar back to "Indexing".
+    assert not window.status_area.progress_bar.isVisible()
+    assert not window.status_area.stop_button.isVisible()
 
 
 def test_an_invalid_file_shows_invalid_with_the_reason(

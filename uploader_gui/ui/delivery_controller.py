@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from uploader_gui.core.events import Event, SessionCrashed, SessionEnded
+from uploader_gui.core.events import (
+    Event,
+    IndexEntrySkipped,
+    IndexFinished,
+    IndexProgressed,
+    IndexStarted,
+    SessionCrashed,
+    SessionEnded,
+)
 from uploader_gui.core.profile import Profile
 from uploader_gui.core.questions import QuestionAsked
 from uploader_gui.core.session_states import SessionOutcome
@@ -33,6 +41,7 @@ log = logging.getLogger(__name__)
 
 SHUTDOWN_TIMEOUT_MS = 120_000
 Command = Callable[["DeliverySession"], None]
+SESSION_LISTING_EVENTS = (IndexStarted, IndexProgressed, IndexEntrySkipped, IndexFinished)
 SessionFactory = Callable[[], "DeliverySession"]
 
 
@@ -112,6 +121,12 @@ class DeliveryController(QObject):
         self._worker: SessionWorker | None = None
         self._open_questions: list[QuestionAsked] = []
 
+    def _session_events(self, event: Event) -> None:
+        # The session lists the folder again while checking; the window's own listing already
+        # fills the table and the status bar, which must not go back to "Indexing…" for it.
+        if not isinstance(event, SESSION_LISTING_EVENTS):
+            self._emit(event)
+
     @property
     def is_running(self) -> bool:
         return self._thread is not None
@@ -124,7 +139,7 @@ class DeliveryController(QObject):
         from uploader_gui.session.session_setup import credentials_for
 
         credentials, sign_in = credentials_for(profile, auth)
-        options, emit = self.options or SessionOptions(), self._emit
+        options, emit = self.options or SessionOptions(), self._session_events
 
         def build() -> DeliverySession:
             return DeliverySession(
