@@ -8,9 +8,7 @@ person can go straight to it; "Copy list" puts the rows on the clipboard for an 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,18 +23,14 @@ from PySide6.QtWidgets import (
 )
 
 from uploader_gui.core.problems import Problem
+from uploader_gui.ui.text_table_model import TextTableModel
 
 HEADERS = ("Kind", "File", "Line", "Key", "What is wrong", "How to fix it")
 PROBLEM_KIND, NOTE_KIND = "Problem", "Note"
 _MESSAGE_COLUMN = 4
 
 
-def _printable(text: str) -> str:
-    """Undecodable file names (surrogate escapes) shown as \\x escapes, never a Qt error."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-class ProblemsTableModel(QAbstractTableModel):
+class ProblemsTableModel(TextTableModel):
     """Read-only rows: (kind, problem), problems before notes, each in the order found."""
 
     def __init__(
@@ -45,46 +39,13 @@ class ProblemsTableModel(QAbstractTableModel):
         notes: Sequence[Problem] = (),
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self._rows = [(PROBLEM_KIND, p) for p in problems] + [(NOTE_KIND, n) for n in notes]
+        rows = [(PROBLEM_KIND, p) for p in problems] + [(NOTE_KIND, n) for n in notes]
+        super().__init__(HEADERS, [_cells(kind, problem) for kind, problem in rows], parent)
 
-    def row_texts(self, row: int) -> tuple[str, ...]:
-        kind, problem = self._rows[row]
-        line = "" if problem.line is None else str(problem.line)
-        cells = (kind, problem.file, line, problem.key or "", problem.message, problem.fix)
-        return tuple(_printable(cell) for cell in cells)
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if not index.isValid() or role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.ToolTipRole,
-        ):
-            return None
-        return self.row_texts(index.row())[index.column()]
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(HEADERS)
-        ):
-            return HEADERS[section]
-        return super().headerData(section, orientation, role)
-
-    def as_tsv(self) -> str:
-        lines = ["\t".join(HEADERS)]
-        lines += ["\t".join(self.row_texts(row)) for row in range(len(self._rows))]
-        return "\n".join(lines) + "\n"
+def _cells(kind: str, problem: Problem) -> tuple[str, ...]:
+    line = "" if problem.line is None else str(problem.line)
+    return (kind, problem.file, line, problem.key or "", problem.message, problem.fix)
 
 
 class ProblemsDialog(QDialog):

@@ -7,9 +7,7 @@ the archive cannot take) are what the person has to fix, so they are listed firs
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from uploader_gui.ui.engine_bridge import SkippedItem
 from uploader_gui.ui.formatting import count_text
+from uploader_gui.ui.text_table_model import TextTableModel
 
 _HEADERS = ("Path", "Why it was skipped", "Kind")
 
@@ -35,49 +34,17 @@ def kind_text(item: SkippedItem) -> str:
     return "Junk file" if item.is_junk else "Excluded"
 
 
-class SkippedTableModel(QAbstractTableModel):
+class SkippedTableModel(TextTableModel):
     """Read-only rows of skipped paths; problems first, then the rest in path order."""
 
     def __init__(self, items: Sequence[SkippedItem], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
         self._items = sorted(items, key=lambda item: (not item.is_problem, item.path))
+        rows = [(item.path, item.reason, kind_text(item)) for item in self._items]
+        super().__init__(_HEADERS, rows, parent)
 
     @property
     def items(self) -> tuple[SkippedItem, ...]:
         return tuple(self._items)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._items)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(_HEADERS)
-
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if not index.isValid() or role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.ToolTipRole,
-        ):
-            return None
-        item = self._items[index.row()]
-        return (item.path, item.reason, kind_text(item))[index.column()]
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(_HEADERS)
-        ):
-            return _HEADERS[section]
-        return super().headerData(section, orientation, role)
-
-    def as_tsv(self) -> str:
-        lines = ["\t".join(_HEADERS)]
-        lines += [f"{i.path}\t{i.reason}\t{kind_text(i)}" for i in self._items]
-        return "\n".join(lines) + "\n"
 
 
 class SkippedDialog(QDialog):
