@@ -9,8 +9,7 @@ lost. Nothing else is faked.
 from __future__ import annotations
 
 import secrets
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,38 +18,13 @@ from typing import Any
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
+from tests.unit.core.label_texts import fits_label_text
 from uploader_gui.core.label import Label, parse_label
 from uploader_gui.core.log_rows import LogRow, format_row, parse_rows
 from uploader_gui.core.naming import DeliveryNames
 from uploader_gui.fast.aws_clients import lambda_client, make_session, s3_client, ssm_client
 from uploader_gui.fast.network_config_reader import read_network_config
 from uploader_gui.sandbox.archive import LocalArchive
-
-WAIT_DEADLINE_S = 30.0
-LABEL_TEMPLATE = """\
-dataset: ctl_set
-delivery_id: '{delivery_id}'
-time:
-  delivery_start_date: 2025-01-15
-filetypes:
-  images:
-    filename: '.*\\.fits$'
-    standard: fits
-delivery_meta:
-  schema_version: 0.1.0
-  global_validation_options:
-    missing_filetypes_ok: true
-"""
-
-
-def wait_for(condition: Callable[[], Any], what: str, deadline_s: float = WAIT_DEADLINE_S) -> Any:
-    """Poll `condition` until truthy; fail naming `what` at the deadline."""
-    give_up_at = time.monotonic() + deadline_s
-    while not (result := condition()):
-        if time.monotonic() > give_up_at:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.02)
-    return result
 
 
 @dataclass
@@ -111,7 +85,7 @@ def new_delivery(
     """A fresh delivery id; its label accepted (buckets provisioned) unless `accept` is False."""
     delivery_id = secrets.token_hex(4)
     label_path = folder / f"ctl-{delivery_id}-label.yaml"
-    label_path.write_text(LABEL_TEMPLATE.format(delivery_id=delivery_id), encoding="utf-8")
+    label_path.write_text(fits_label_text("ctl_set", delivery_id), encoding="utf-8")
     if accept:
         archive.accept_label(label_path)
     label = parse_label(label_path)

@@ -14,8 +14,8 @@ from tests.integration.control_channel_kit import (
     FaultSwitch,
     app_s3,
     new_delivery,
-    wait_for,
 )
+from tests.waiting import wait_until
 from uploader_gui.core.events import Event, LockLost, WarningRaised
 from uploader_gui.core.lock_status import LockCheck, LockStatus
 from uploader_gui.core.questions import QuestionAsked
@@ -183,9 +183,9 @@ def test_refresh_failures_are_retried_and_never_end_the_session(delivery: Delive
     faults.is_on = True
     refresher.start()
     try:
-        wait_for(lambda: refresher.failure_count >= 2, "refresh failures")
+        wait_until(lambda: refresher.failure_count >= 2, "refresh failures")
         faults.is_on = False
-        wait_for(lambda: refresher.refresh_count >= 1, "a refresh after the network came back")
+        wait_until(lambda: refresher.refresh_count >= 1, "a refresh after the network came back")
     finally:
         refresher.stop()
     assert lost == []
@@ -206,7 +206,7 @@ def test_refresher_stops_the_session_when_the_lock_is_really_lost(delivery: Deli
         delivery.admin_s3.put_object(
             Bucket=delivery.names.control_bucket, Key="lock/client", Body=b"zzzzzzzzzzz"
         )
-        wait_for(lambda: lost, "the lost-lock callback")
+        wait_until(lambda: lost, "the lost-lock callback")
     finally:
         refresher.stop()
     assert "zzzzzzzzzzz" in str(lost[0])

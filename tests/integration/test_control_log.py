@@ -19,8 +19,8 @@ from tests.integration.control_channel_kit import (
     LandThenLoseAnswer,
     app_s3,
     new_delivery,
-    wait_for,
 )
+from tests.waiting import wait_until
 from uploader_gui.core.errors import RetryableError
 from uploader_gui.core.log_rows import format_row, parse_rows_strict
 from uploader_gui.fast.control_log import ClientLogWriter
@@ -69,7 +69,7 @@ def test_steady_twenty_rows_a_second_reach_the_archive_while_writing_goes_on(
 
     producer = threading.Thread(target=twenty_rows_a_second)
     producer.start()
-    seen_while_writing = wait_for(
+    seen_while_writing = wait_until(
         lambda: client_log_refs(delivery) or finished.is_set(), "the first rows in the log"
     )
     assert not finished.is_set(), "nothing reached the archive until the writes paused"

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.integration.control_channel_kit import Delivery, new_delivery, wait_for
+from tests.integration.control_channel_kit import Delivery, new_delivery
 from tests.integration.validator_harness import installed_init_step
+from tests.waiting import wait_until
 from uploader_gui.core.events import Event
 from uploader_gui.core.folder_index import IndexedFile
 from uploader_gui.core.log_rows import LogRow
@@ -106,7 +107,7 @@ def close_session(session: RunningSession, heartbeat: Heartbeat | None = None) -
         heartbeat.stop()
     assert session.writer.stop()
     delivery = session.delivery
-    wait_for(
+    wait_until(
         lambda: any(row.category == "stop" for row in session.verdicts), "the validator's stop"
     )
     session.stop_threads()
@@ -135,7 +136,7 @@ def test_a_whole_session_then_nothing_to_do(delivery: Delivery) -> None:
             ChecksumCRC32=crc32_b64(body),
         )
         session.writer.write("transfer", path, "ok")
-    wait_for(
+    wait_until(
         lambda: len([r for r in session.verdicts if r.category == "validation"]) == 2,
         "both verdicts",
     )
@@ -179,7 +180,7 @@ def test_heartbeats_keep_an_idle_client_alive_where_keepalives_alone_do_not(
     heartbeat.start()
     # The validator writes a keepalive every ~0.5 s while idle: eight of them span twice its
     # missing timeout.
-    wait_for(lambda: validator_keepalives(session) >= 8, "the validator's own keepalives")
+    wait_until(lambda: validator_keepalives(session) >= 8, "the validator's own keepalives")
     assert shutdown_status(session) is None, "a live client was declared missing"
     close_session(session, heartbeat)
     assert shutdown_status(session) == "quit"  # stopped before any file was transferred
@@ -192,7 +193,7 @@ def test_heartbeats_keep_an_idle_client_alive_where_keepalives_alone_do_not(
         other.writer, tick_s=0.05, keepalive_after_s=1.0, heartbeat_every_s=10**6
     )
     keepalive_only.start()
-    wait_for(lambda: shutdown_status(other), "the validator's shutdown")
+    wait_until(lambda: shutdown_status(other), "the validator's shutdown")
     assert shutdown_status(other) == "missing"
     keepalive_only.stop()
     assert other.writer.stop()

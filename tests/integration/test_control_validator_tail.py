@@ -13,8 +13,8 @@ from tests.integration.control_channel_kit import (
     FaultSwitch,
     app_s3,
     new_delivery,
-    wait_for,
 )
+from tests.waiting import wait_until
 from uploader_gui.core.events import Event, WarningRaised
 from uploader_gui.core.log_rows import LogRow, format_row
 from uploader_gui.fast.s3_objects import object_size
@@ -92,7 +92,7 @@ def test_malformed_rows_become_warnings_and_the_tail_goes_on(delivery: Delivery)
         delivery.append_raw(key, b"this is not a log row\n")
         delivery.append_raw(key, b"2026-01-01T00:00:00.000Z\tvalidation\t\tok\t\tvalidatorxx\n")
         delivery.append_raw(key, validator_row("validation", "b.fits", "failure", "file not found"))
-        wait_for(lambda: len(received) >= 2, "the row after the malformed ones")
+        wait_until(lambda: len(received) >= 2, "the row after the malformed ones")
     finally:
         runner.stop()
     assert [(row.ref, row.status) for row in received] == [("a.fits", "ok"), ("b.fits", "failure")]
@@ -120,12 +120,12 @@ def test_transient_errors_keep_the_position_no_row_lost_or_repeated(delivery: De
     runner.start()
     try:
         delivery.append_raw(key, validator_row("validation", "a.fits"))
-        wait_for(lambda: received, "the first row")
+        wait_until(lambda: received, "the first row")
         faults.is_on = True
         delivery.append_raw(key, validator_row("validation", "b.fits"))
-        wait_for(lambda: faults.failures >= 6, "failed polls")
+        wait_until(lambda: faults.failures >= 6, "failed polls")
         faults.is_on = False
-        wait_for(lambda: len(received) >= 2, "the row written during the outage")
+        wait_until(lambda: len(received) >= 2, "the row written during the outage")
     finally:
         runner.stop()
     assert [row.ref for row in received] == ["a.fits", "b.fits"]

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.integration.validator_harness import ScriptedDelivery, installed_init_step, wait_until
+from tests.integration.validator_harness import ScriptedDelivery, installed_init_step
+from tests.waiting import wait_until
 from uploader_gui.sandbox.archive import LocalArchive, SandboxOptions
 
 

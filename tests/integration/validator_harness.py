@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 import secrets
 import threading
-import time
 import zlib
 from base64 import b64encode
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from tests.waiting import wait_until
 from uploader_gui.core.log_rows import LogRow, format_row, parse_rows
 from uploader_gui.core.naming import DeliveryNames
 from uploader_gui.sandbox.archive import LocalArchive
@@ -30,8 +30,6 @@ from uploader_gui.sandbox.init_step import InitStep
 from uploader_gui.sandbox.validator_log import append_to_object
 from uploader_gui.sandbox.validator_settings import ValidatorSettings
 
-WAIT_DEADLINE_S = 30.0
-POLL_S = 0.05
 # Quick enough for tests; everything else keeps upstream's values.
 TEST_SETTINGS = ValidatorSettings(tail_poll_s=0.2, flush_idle_s=0.1, flush_max_delay_s=0.3)
 
@@ -56,18 +54,6 @@ delivery_meta:
 
 def crc32_b64(data: bytes) -> str:
     return b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
-
-
-def wait_until(condition: Callable[[], Any], what: str, deadline_s: float = WAIT_DEADLINE_S) -> Any:
-    """Poll `condition` until it returns something truthy; fail naming `what` at the deadline."""
-    give_up_at = time.monotonic() + deadline_s
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > give_up_at:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(POLL_S)
 
 
 @contextmanager

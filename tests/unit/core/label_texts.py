@@ -32,3 +32,21 @@ def label_text(filetypes: str = "", *, options: str = "", header: str = HEADER) 
 
 def make_label(filetypes: str, *, options: str = "") -> Label:
     return parse_label_text(label_text(filetypes, options=options), "label.yaml")
+
+
+def fits_label_text(dataset: str, delivery_id: str) -> str:
+    """A label with one FITS filetype that tolerates missing filetypes (sessions, channels)."""
+    return (
+        f"dataset: {dataset}\n"
+        f"delivery_id: '{delivery_id}'\n"
+        "time:\n"
+        "  delivery_start_date: 2025-01-15\n"
+        "filetypes:\n"
+        "  images:\n"
+        "    filename: '.*\\.fits$'\n"
+        "    standard: fits\n"
+        "delivery_meta:\n"
+        "  schema_version: 0.1.0\n"
+        "  global_validation_options:\n"
+        "    missing_filetypes_ok: true\n"
+    )

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from tests.unit.core.label_texts import fits_label_text
 from uploader_gui.core.errors import FatalError
 from uploader_gui.core.events import Event, TransferAttemptEnded, TransferRunEnded
 from uploader_gui.core.file_states import FileState, FileStateSink
@@ -32,20 +33,6 @@ from uploader_gui.core.ports import (
 from uploader_gui.core.resume_plan import NothingToDo, ResumeScan
 from uploader_gui.core.session_files import KnownFile, SessionFile
 
-LABEL_TEXT = """\
-dataset: fake_set
-delivery_id: '0007'
-time:
-  delivery_start_date: 2025-01-15
-filetypes:
-  images:
-    filename: '.*\\.fits$'
-    standard: fits
-delivery_meta:
-  schema_version: 0.1.0
-  global_validation_options:
-    missing_filetypes_ok: true
-"""
 NAMES = DeliveryNames.build(
     stem="stem",
     az_id="use1-az4",
@@ -57,7 +44,7 @@ NAMES = DeliveryNames.build(
 
 
 def label() -> Label:
-    return parse_label_text(LABEL_TEXT, "label.yaml")
+    return parse_label_text(fits_label_text("fake_set", "0007"), "label.yaml")
 
 
 def request(paths: Sequence[str], *, crc: bool = True) -> DeliveryRequest:

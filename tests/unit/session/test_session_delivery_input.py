@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.core.label_texts import fits_label_text
 from uploader_gui.core.errors import UserInputError
 from uploader_gui.core.folder_index import IndexedFile
 from uploader_gui.core.index_file import IndexEntry
@@ -18,21 +19,6 @@ from uploader_gui.session.delivery_input import DeliveryInput, RequestFromFiles
 from uploader_gui.session.local_lock import DeliveryInUse
 from uploader_gui.store.records import RegisteredFile
 from uploader_gui.store.state_store import StateStore
-
-LABEL = """\
-dataset: input_set
-delivery_id: '0001'
-time:
-  delivery_start_date: 2025-01-15
-filetypes:
-  images:
-    filename: '.*\\.fits$'
-    standard: fits
-delivery_meta:
-  schema_version: 0.1.0
-  global_validation_options:
-    missing_filetypes_ok: true
-"""
 
 
 @pytest.fixture
@@ -48,7 +34,7 @@ def folder(tmp_path: Path) -> Path:
     (root / "a.fits").write_bytes(b"a\n")
     (root / "sub" / "b.fits").write_bytes(b"bee\n")
     (root / ".DS_Store").write_bytes(b"junk")
-    (tmp_path / "label.yaml").write_text(LABEL, "utf-8")
+    (tmp_path / "label.yaml").write_text(fits_label_text("input_set", "0001"), "utf-8")
     return root
 
 
