@@ -36,43 +36,31 @@ def mime_for(*targets: Path | str) -> QMimeData:
     return mime
 
 
-def send_drag_enter(window: MainWindow, mime: QMimeData) -> bool:
-    event = QDragEnterEvent(
-        QPoint(20, 20),
+def _send_drag_event(window: MainWindow, event: QDropEvent) -> bool:
+    event.setAccepted(False)
+    QApplication.sendEvent(window, event)
+    return event.isAccepted()
+
+
+def _drag_args(mime: QMimeData) -> tuple[Qt.DropAction, QMimeData, Qt.MouseButton, Any]:
+    return (
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
     )
-    event.setAccepted(False)
-    QApplication.sendEvent(window, event)
-    return event.isAccepted()
+
+
+def send_drag_enter(window: MainWindow, mime: QMimeData) -> bool:
+    return _send_drag_event(window, QDragEnterEvent(QPoint(20, 20), *_drag_args(mime)))
 
 
 def send_drag_move(window: MainWindow, mime: QMimeData) -> bool:
-    event = QDragMoveEvent(
-        QPoint(30, 30),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    event.setAccepted(False)
-    QApplication.sendEvent(window, event)
-    return event.isAccepted()
+    return _send_drag_event(window, QDragMoveEvent(QPoint(30, 30), *_drag_args(mime)))
 
 
 def send_drop(window: MainWindow, mime: QMimeData) -> bool:
-    event = QDropEvent(
-        QPointF(30, 30),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    event.setAccepted(False)
-    QApplication.sendEvent(window, event)
-    return event.isAccepted()
+    return _send_drag_event(window, QDropEvent(QPointF(30, 30), *_drag_args(mime)))
 
 
 def drop_folder(window: MainWindow, folder: Path) -> None:

@@ -40,6 +40,23 @@ SLOW_FILES = {**DEMO_FILES, BIG_FILE: b"x" * 600_000}
 SLOW_RATE_BYTES_PER_S = 200_000.0
 
 
+def started_slow_delivery(
+    qtbot: QtBot, window_factory: WindowFactory, archive: LocalArchive, folder: Path
+) -> MainWindow:
+    """A delivery started at a slow rate, caught while its big file is being sent."""
+    window = ready_window(
+        qtbot,
+        window_factory,
+        archive,
+        folder,
+        SLOW_FILES,
+        bandwidth_limit_bytes_per_s=SLOW_RATE_BYTES_PER_S,
+    )
+    window.delivery_panel.start_button.click()
+    wait_until_transferring(qtbot, window, BIG_FILE)
+    return window
+
+
 def all_valid(window: MainWindow) -> bool:
     return set(states(window).values()) == {"valid"}
 
@@ -110,17 +127,8 @@ def test_pause_then_resume_completes(
     tmp_path: Path,
 ) -> None:
     archive = archive_factory()
-    window = ready_window(
-        qtbot,
-        delivery_window_factory,
-        archive,
-        tmp_path / "data",
-        SLOW_FILES,
-        bandwidth_limit_bytes_per_s=SLOW_RATE_BYTES_PER_S,
-    )
+    window = started_slow_delivery(qtbot, delivery_window_factory, archive, tmp_path / "data")
     bar = window.transfer_bar
-    window.delivery_panel.start_button.click()
-    wait_until_transferring(qtbot, window, BIG_FILE)
     bar.pause_button.click()
     assert bar.pause_button.text() == "&Resume"
     qtbot.waitUntil(lambda: states(window)[BIG_FILE] == "paused", timeout=RUN_TIMEOUT_MS)
@@ -138,16 +146,7 @@ def test_cancel_asks_then_returns_unfinished_rows_to_ready(
     tmp_path: Path,
 ) -> None:
     archive = archive_factory()
-    window = ready_window(
-        qtbot,
-        delivery_window_factory,
-        archive,
-        tmp_path / "data",
-        SLOW_FILES,
-        bandwidth_limit_bytes_per_s=SLOW_RATE_BYTES_PER_S,
-    )
-    window.delivery_panel.start_button.click()
-    wait_until_transferring(qtbot, window, BIG_FILE)
+    window = started_slow_delivery(qtbot, delivery_window_factory, archive, tmp_path / "data")
     window.transfer_bar.cancel_button.click()
     text = click_choice(qtbot, window, CANCEL_CHOICE)
     assert "discards the partial uploads" in text
@@ -169,16 +168,7 @@ def test_closing_mid_transfer_stops_cleanly_before_the_window_goes(
     tmp_path: Path,
 ) -> None:
     archive = archive_factory()
-    window = ready_window(
-        qtbot,
-        delivery_window_factory,
-        archive,
-        tmp_path / "data",
-        SLOW_FILES,
-        bandwidth_limit_bytes_per_s=SLOW_RATE_BYTES_PER_S,
-    )
-    window.delivery_panel.start_button.click()
-    wait_until_transferring(qtbot, window, BIG_FILE)
+    window = started_slow_delivery(qtbot, delivery_window_factory, archive, tmp_path / "data")
     window.close()
     assert window.isVisible()  # asked first
     click_choice(qtbot, window, STOP_AND_CLOSE_CHOICE)
