@@ -20,7 +20,12 @@ from pathlib import Path
 from uploader_gui.core.crc32 import FileReading, crc32_from_base64, crc32_to_base64, read_files
 from uploader_gui.core.errors import UserInputError
 from uploader_gui.core.events import Event
-from uploader_gui.core.folder_index import IndexedFile, IndexOptions, build_folder_index
+from uploader_gui.core.folder_index import (
+    FolderIndex,
+    IndexedFile,
+    IndexOptions,
+    build_folder_index,
+)
 from uploader_gui.core.index_file import IndexEntry, read_provider_index
 from uploader_gui.core.label import Label, parse_label
 from uploader_gui.core.ports import DeliveryRequest
@@ -41,6 +46,9 @@ class DeliveryInput:
     label_path: Path
     index_path: Path | None = None
     transfer_type: str = "staging"
+    # A listing of `source` with checksums made moments ago (the window's): files whose size
+    # and mtime still match are not read again.
+    listed: FolderIndex | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +91,7 @@ class RequestFromFiles:
         if inputs.index_path is not None:
             files, entries = _from_provider_index(inputs.index_path, source)
         else:
-            known = self._known_fingerprints(label, source)
+            known = {**self._listed_fingerprints(source), **self._known_fingerprints(label, source)}
             files, entries = _from_folder(source, known, self._emit)
         self.request = DeliveryRequest(
             profile_name=inputs.profile_name,
@@ -108,6 +116,17 @@ class RequestFromFiles:
         if self.local_lock is not None:
             self.local_lock.release()
             self.local_lock = None
+
+    def _listed_fingerprints(self, source: Path) -> dict[str, tuple[int, int, int]]:
+        """(size, mtime, crc32) from the caller's own listing of this same folder, if any."""
+        listed = self._inputs.listed
+        if listed is None or not listed.has_checksums or listed.root.resolve() != source:
+            return {}
+        return {
+            f.path: (f.size_bytes, f.mtime_ns, crc32_from_base64(f.crc32))
+            for f in listed.files
+            if f.crc32 is not None
+        }
 
     def _known_fingerprints(self, label: Label, source: Path) -> dict[str, tuple[int, int, int]]:
         """(size, mtime, crc32) the store remembers for this delivery's files from `source`."""

@@ -10,6 +10,7 @@ written), so the window never freezes and never leaves a lock behind.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ from uploader_gui.core.events import (
     TransferProgressed,
     WarningRaised,
 )
+from uploader_gui.core.folder_index import FolderIndex
 from uploader_gui.core.questions import QuestionAsked
 from uploader_gui.core.session_sign_in import SIGN_IN_QUESTION_ID, SIGNED_IN, STOP
 from uploader_gui.session.delivery_input import DeliveryInput
@@ -62,8 +64,10 @@ class DeliveryView(QObject):
         model: FileTableModel,
         *,
         options: SessionOptions | None = None,
+        folder_listing: Callable[[], FolderIndex | None] = lambda: None,
     ) -> None:
         super().__init__(window)
+        self._folder_listing = folder_listing
         self._window, self._panel, self._bar, self._model = window, panel, bar, model
         self._bridge = bridge
         self.controller = DeliveryController(bridge.put, self, options=options)
@@ -105,6 +109,7 @@ class DeliveryView(QObject):
             label_path=Path(panel.label_path),
             index_path=Path(panel.index_path) if panel.index_path else None,
             transfer_type=panel.transfer_type,
+            listed=self._folder_listing(),
         )
         self.receipt_paths, self.last_end = (), None
         self._bar.begin()

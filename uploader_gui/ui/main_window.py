@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
             self.bridge,
             self.model,
             options=session_options,
+            folder_listing=lambda: self.folder_index,
         )
         self._connect()
         self.setAcceptDrops(True)

@@ -11,7 +11,7 @@ import pytest
 
 from tests.unit.core.label_texts import fits_label_text
 from uploader_gui.core.errors import UserInputError
-from uploader_gui.core.folder_index import IndexedFile
+from uploader_gui.core.folder_index import IndexedFile, build_folder_index
 from uploader_gui.core.index_file import IndexEntry
 from uploader_gui.core.ports import DeliveryRequest
 from uploader_gui.core.problems import ProblemsFound
@@ -85,6 +85,49 @@ def test_a_file_unchanged_since_the_last_session_is_not_read_again(
 
     crcs = {f.path: f.crc32 for f in request.files}
     assert crcs == {"a.fits": 12345, "sub/b.fits": zlib.crc32(b"bees\n")}
+
+
+def test_the_windows_fresh_listing_of_the_same_folder_is_not_read_again(
+    store: StateStore, folder: Path, tmp_path: Path
+) -> None:
+    listed = build_folder_index(folder)
+    # Same size and mtime but other bytes: only a re-read could notice.
+    status = (folder / "a.fits").stat()
+    (folder / "a.fits").write_bytes(b"A\n")
+    os.utime(folder / "a.fits", ns=(status.st_atime_ns, status.st_mtime_ns))
+    (folder / "sub" / "b.fits").write_bytes(b"bees\n")  # changed size: read again
+
+    loader = RequestFromFiles(
+        DeliveryInput("profile", folder, tmp_path / "label.yaml", listed=listed), store
+    )
+    try:
+        request = loader()
+    finally:
+        loader.release()
+
+    crcs = {f.path: f.crc32 for f in request.files}
+    assert crcs == {"a.fits": zlib.crc32(b"a\n"), "sub/b.fits": zlib.crc32(b"bees\n")}
+
+
+def test_a_listing_of_another_folder_is_ignored(
+    store: StateStore, folder: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "a.fits").write_bytes(b"Z\n")
+    status = (folder / "a.fits").stat()
+    os.utime(other / "a.fits", ns=(status.st_atime_ns, status.st_mtime_ns))
+    listed = build_folder_index(other)
+
+    loader = RequestFromFiles(
+        DeliveryInput("profile", folder, tmp_path / "label.yaml", listed=listed), store
+    )
+    try:
+        request = loader()
+    finally:
+        loader.release()
+
+    assert {f.path: f.crc32 for f in request.files}["a.fits"] == zlib.crc32(b"a\n")
 
 
 def test_a_provider_index_gives_the_files_and_their_checksums(
