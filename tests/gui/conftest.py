@@ -14,9 +14,19 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from uploader_gui.core.folder_index import IndexOptions, build_folder_index
+from uploader_gui.ui.gc_guard import GuiThreadGarbageCollector
 from uploader_gui.ui.main_window import MainWindow
 
 INDEX_TIMEOUT_MS = 30_000
+
+
+@pytest.fixture(autouse=True)
+def gui_thread_garbage_collection(qapp: QApplication) -> Iterator[None]:
+    """As in the app: Qt objects are never collected on a worker thread (see gc_guard)."""
+    collector = GuiThreadGarbageCollector()
+    yield
+    collector.stop()
+    collector.deleteLater()
 
 
 def make_tree(root: Path, files: dict[str, bytes]) -> Path:

@@ -26,6 +26,7 @@ from uploader_gui import __version__
 from uploader_gui.app_dirs import APP_AUTHOR, APP_NAME, app_dirs
 from uploader_gui.archive_service import LocalArchiveStarter, start_local_archive
 from uploader_gui.ui.app_icon import app_icon
+from uploader_gui.ui.gc_guard import GuiThreadGarbageCollector
 from uploader_gui.ui.main_window import APP_TITLE, MainWindow
 
 # Python runs signal handlers only between bytecodes; while Qt sleeps none run. A timer this often
@@ -67,6 +68,7 @@ def run_app(
     configure_application(app)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    collector = GuiThreadGarbageCollector()
     try:
         window = MainWindow(start_local_archive=start_archive)
         window.show()
@@ -77,6 +79,7 @@ def run_app(
                 exit_code = loop.run_forever()
             window.shutdown()  # the loop can also end by QApplication.quit(), without a close
     finally:
+        collector.stop()
         asyncio.set_event_loop(None)
     return int(exit_code)
 

@@ -1,0 +1,46 @@
+"""Cyclic garbage is collected on the GUI thread only, however busy the workers are."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from typing import Any
+
+from PySide6.QtCore import QObject
+from pytestqt.qtbot import QtBot
+
+from uploader_gui.ui.gc_guard import GuiThreadGarbageCollector
+
+
+def make_cyclic_qt_garbage(count: int) -> None:
+    for _ in range(count):
+        holder: dict[str, Any] = {"qt": QObject()}
+        holder["self"] = holder  # a cycle: only the cyclic collector frees it
+
+
+def test_collections_run_on_the_gui_thread_only(qtbot: QtBot) -> None:
+    collected_on: set[int] = set()
+
+    def record(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            collected_on.add(threading.get_ident())
+
+    was_enabled = gc.isenabled()
+    gc.enable()  # as in a fresh process: the guard must be what keeps workers from collecting
+    guard = GuiThreadGarbageCollector(interval_ms=10)
+    gc.callbacks.append(record)
+    try:
+        assert not gc.isenabled()
+        worker = threading.Thread(target=make_cyclic_qt_garbage, args=(20_000,))
+        worker.start()
+        qtbot.waitUntil(lambda: not worker.is_alive(), timeout=30_000)
+        make_cyclic_qt_garbage(2_000)
+        qtbot.waitUntil(lambda: bool(collected_on), timeout=5_000)
+    finally:
+        gc.callbacks.remove(record)
+        guard.stop()
+        restored = gc.isenabled()
+        if not was_enabled:
+            gc.disable()
+    assert collected_on == {threading.get_ident()}
+    assert restored, "stop() gives collection back to Python"
