@@ -130,18 +130,40 @@ def run_app(extra: list[str]) -> int:
     return subprocess.run([venv_bin("uploader-gui"), *extra], check=False).returncode
 
 
+def without_qt(env: dict[str, str]) -> dict[str, str]:
+    """`env` with a PySide6 package first on the path whose import fails."""
+    shadow = VENV / "hide-qt"
+    package = shadow / "PySide6"
+    package.mkdir(parents=True, exist_ok=True)
+    (package / "__init__.py").write_text(
+        'raise ImportError("PySide6 is hidden: this step proves the code runs without Qt")\n'
+    )
+    return dict(env, PYTHONPATH=str(shadow))
+
+
 def run_tests(extra: list[str]) -> int:
     ensure_debian_packages(QT_DEBIAN_PACKAGES)
     ensure_venv()
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONDONTWRITEBYTECODE="1")
     steps = [
-        ("lint", [venv_bin("ruff"), "check", "uploader_gui", "tests", "packaging"]),
-        ("format", [venv_bin("ruff"), "format", "--check", "uploader_gui", "tests", "packaging"]),
-        ("types", [venv_bin("mypy")]),
+        ("lint", [venv_bin("ruff"), "check", "uploader_gui", "tests", "packaging"], env),
+        (
+            "format",
+            [venv_bin("ruff"), "format", "--check", "uploader_gui", "tests", "packaging"],
+            env,
+        ),
+        ("types", [venv_bin("mypy")], env),
+        ("layers", [venv_bin("lint-imports"), "--no-cache"], env),
+        # The unit suite again with PySide6 unimportable: the core and the adapters need no Qt.
+        (
+            "unit tests without Qt",
+            [str(venv_python()), "-m", "pytest", "-q", "-p", "no:pytest-qt", "tests/unit"],
+            without_qt(env),
+        ),
     ]
-    for name, argv in steps:
+    for name, argv, step_env in steps:
         say(f"{name}: {' '.join(Path(a).name if i == 0 else a for i, a in enumerate(argv))}")
-        if subprocess.run(argv, cwd=ROOT, env=env, check=False).returncode != 0:
+        if subprocess.run(argv, cwd=ROOT, env=step_env, check=False).returncode != 0:
             say(f"{name} failed")
             return 1
     say("tests: pytest")

@@ -23,9 +23,9 @@ from moto.server import ThreadedMotoServer
 
 from tests.auth_browser import ScriptedBrowser
 from tests.auth_provider import CognitoLikeProvider, running_provider
-from uploader_gui.auth.session import AuthSession
+from uploader_gui.auth.profile_sign_in import ProfileSignIn
 from uploader_gui.auth.token_store import KnownAccounts, RefreshTokenStore
-from uploader_gui.core.profile import Profile, profile_from_dict, save_profile
+from uploader_gui.core.delivery.profile import Profile, profile_from_dict, save_profile
 
 REGION = "us-east-1"
 CLIENT_ID = "test-app-client"
@@ -179,9 +179,9 @@ def new_auth_session(
     backend: keyring.backend.KeyringBackend | None = None,
     clock: FakeClock | None = None,
     warnings: list[str] | None = None,
-) -> AuthSession:
+) -> ProfileSignIn:
     sink = warnings if warnings is not None else []
-    return AuthSession(
+    return ProfileSignIn(
         archive.profile(),
         store=RefreshTokenStore(backend or MemoryKeyring(), on_warning=sink.append),
         accounts=KnownAccounts(tmp_path / "accounts.json"),
@@ -190,7 +190,7 @@ def new_auth_session(
     )
 
 
-def sign_in_with_browser(auth: AuthSession, browser: ScriptedBrowser | None = None) -> str:
+def sign_in_with_browser(auth: ProfileSignIn, browser: ScriptedBrowser | None = None) -> str:
     """A whole browser sign-in, the person played by `browser`; returns the account."""
     browser = browser or ScriptedBrowser()
     sign_in = auth.new_sign_in(timeout_s=30)

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from uploader_gui.app_dirs import app_dirs
-from uploader_gui.core.problems import ProblemsFound
-from uploader_gui.core.profile import Profile, load_profile
+from uploader_gui.core.delivery.problems import ProblemsFound
+from uploader_gui.core.delivery.profile import Profile, load_profile
 
 if TYPE_CHECKING:
     from uploader_gui.sandbox.archive import LocalArchive, SandboxOptions

@@ -1,0 +1,21 @@
+"""The benchmarks behind `uploader-gui bench NAME` and their smoke tests.
+
+They live beside the tests, not in the installed package: an S3 sink server, a SeaweedFS
+launcher and client harnesses are of no use to a partner. `uploader-gui bench` runs them from a
+source checkout (`pip install -e '.[bench]'` for the reference clients). Each benchmark module
+exposes `add_arguments(parser)` and `run(args) -> int`; figures, never pass/fail thresholds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SOURCE_ROOT = Path(__file__).resolve().parents[2]
+
+# name -> (module under tests.bench, one-line help)
+BENCHMARKS = {
+    "index": ("index_bench", "folder index throughput as a ratio to `cat` on the same tree"),
+    "store": ("store_bench", "time and peak memory to register 1,000,000 files"),
+    "delivery": ("delivery_bench", "whole deliveries through the CLI: wall time by phase"),
+    "transfer": ("transfer_bench", "our uploads against s5cmd, rclone, awscli, boto3 over HTTPS"),
+}

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from uploader_gui.bench.clients import client_environment, run_measured
-from uploader_gui.bench.s3_servers import S3Endpoint
+from tests.bench import SOURCE_ROOT
+from tests.bench.clients import client_environment, run_measured
+from tests.bench.s3_servers import S3Endpoint
 
 
 def _endpoint(tmp_path: Path) -> S3Endpoint:
@@ -29,7 +30,8 @@ def test_clients_get_the_benchmark_credentials_and_never_the_persons_aws_config(
     assert environment["AWS_SHARED_CREDENTIALS_FILE"].startswith(str(tmp_path / "home"))
     assert "AWS_PROFILE" not in environment
     assert "AWS_ENDPOINT_URL" not in environment
-    assert "PYTHONPATH" not in environment
+    # Only the source checkout, where the Python clients live: never the person's own path.
+    assert environment["PYTHONPATH"] == str(SOURCE_ROOT)
 
 
 def test_hidden_awscrt_cannot_be_imported_so_botocore_uses_zlib_crc32(tmp_path: Path) -> None:

@@ -13,8 +13,8 @@ import pytest
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
-from uploader_gui.bench.s3_servers import S3Endpoint, make_tls_files, s3_client, sink_server
-from uploader_gui.core.crc32 import crc32_to_base64
+from tests.bench.s3_servers import S3Endpoint, make_tls_files, s3_client, sink_server
+from uploader_gui.core.checksums.crc32 import crc32_to_base64
 
 MIB = 1024 * 1024
 

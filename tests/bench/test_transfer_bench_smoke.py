@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from uploader_gui.bench import ours_client, ours_probes
-from uploader_gui.bench.clients import find_clients
-from uploader_gui.bench.s3_servers import weed_binary
+from tests.bench import ours_client, ours_probes
+from tests.bench.clients import find_clients
+from tests.bench.s3_servers import weed_binary
 from uploader_gui.cli import main
 
 ALL_CLIENTS = {"ours", "boto3", "awscli", "s5cmd", "rclone"}

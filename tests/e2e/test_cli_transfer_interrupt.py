@@ -13,7 +13,7 @@ import pytest
 
 from tests.e2e.transfer_cli_kit import Workspace, running_archive
 from uploader_gui.app_dirs import app_dirs
-from uploader_gui.core.file_states import FileState
+from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.sandbox.archive import LocalArchive
 from uploader_gui.store.state_store import StateStore
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.e2e.transfer_cli_kit import LABEL_TEMPLATE, run_cli
 from uploader_gui.commands.transfer import parse_part_size, parse_rate
-from uploader_gui.core.profile import Profile, StaticCredentials, save_profile
+from uploader_gui.core.delivery.profile import Profile, StaticCredentials, save_profile
 
 FILES = {"a.fits": b"one\n", "b/c.fits": b"two\n"}
 

@@ -13,7 +13,7 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from uploader_gui.core.folder_index import IndexOptions, build_folder_index
+from uploader_gui.core.delivery.folder_index import IndexOptions, build_folder_index
 from uploader_gui.ui.gc_guard import GuiThreadGarbageCollector
 from uploader_gui.ui.main_window import MainWindow
 

@@ -15,8 +15,8 @@ from pytestqt.qtbot import QtBot
 from tests.gui.conftest import INDEX_TIMEOUT_MS, drop_folder, make_tree
 from uploader_gui.archive_service import LocalArchiveHandle
 from uploader_gui.sandbox.archive import LocalArchive, SandboxOptions
-from uploader_gui.session.session_setup import session_options
 from uploader_gui.ui.main_window import MainWindow
+from uploader_gui.wiring.session_setup import session_options
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_LABEL = REPO_ROOT / "resources" / "examples" / "demo-label.yaml"

@@ -24,7 +24,7 @@ from uploader_gui.archive_service import (
     LocalArchiveHandle,
     start_local_archive,
 )
-from uploader_gui.core.folder_index import IndexCancelledError
+from uploader_gui.core.delivery.folder_index import IndexCancelledError
 from uploader_gui.ui.app import run_app
 from uploader_gui.ui.archive_runner import ArchiveRunner
 from uploader_gui.ui.delivery_panel import BUILD_FROM_FOLDER_TEXT, START_TOOLTIP, DeliveryPanel

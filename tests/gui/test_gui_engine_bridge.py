@@ -9,8 +9,8 @@ from typing import Any
 
 from pytestqt.qtbot import QtBot
 
+from uploader_gui.core.delivery.folder_index import FolderIndex, IndexedFile, SkippedEntry
 from uploader_gui.core.events import FileStateChanged, IndexEntrySkipped, IndexProgressed
-from uploader_gui.core.folder_index import FolderIndex, IndexedFile, SkippedEntry
 from uploader_gui.ui.engine_bridge import (
     MAX_ROWS_PER_DRAIN,
     EngineBridge,

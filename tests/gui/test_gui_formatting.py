@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from uploader_gui.core.events import IndexProgressed
+from uploader_gui.core.formatting import count_text, human_rate, human_size, state_label
 from uploader_gui.ui.engine_bridge import IndexSummary, SkippedItem
-from uploader_gui.ui.formatting import count_text, human_rate, human_size, state_label
 from uploader_gui.ui.status_area import progress_fraction, progress_text, summary_text
 
 

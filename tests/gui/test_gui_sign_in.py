@@ -21,9 +21,9 @@ from tests.auth_support import (
     free_loopback_port,
 )
 from uploader_gui.archive_service import ArchiveChoice
-from uploader_gui.auth.session import AuthSession
+from uploader_gui.auth.profile_sign_in import ProfileSignIn
 from uploader_gui.auth.token_store import KnownAccounts, RefreshTokenStore
-from uploader_gui.core.profile import Profile, profile_from_dict
+from uploader_gui.core.delivery.profile import Profile, profile_from_dict
 from uploader_gui.ui.delivery_panel import DeliveryPanel
 from uploader_gui.ui.sign_in_row import NOT_SIGNED_IN_TEXT, WAITING_TEXT, SignInRow
 
@@ -59,8 +59,8 @@ def keychain() -> MemoryKeyring:
 
 
 def row(qtbot: QtBot, keychain: MemoryKeyring, tmp_path: Path, opener: object) -> SignInRow:
-    def make_auth(profile: Profile) -> AuthSession:
-        return AuthSession(
+    def make_auth(profile: Profile) -> ProfileSignIn:
+        return ProfileSignIn(
             profile,
             store=RefreshTokenStore(keychain),
             accounts=KnownAccounts(tmp_path / "accounts.json"),

@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 import pytest
 
-from uploader_gui.core.profile import Profile
+from uploader_gui.core.delivery.profile import Profile
 from uploader_gui.sandbox.archive import LocalArchive, SandboxOptions
 
 

@@ -18,11 +18,11 @@ from typing import Any
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
-from tests.unit.core.label_texts import fits_label_text
-from uploader_gui.core.label import Label, parse_label
-from uploader_gui.core.log_rows import LogRow, format_row, parse_rows
-from uploader_gui.core.naming import DeliveryNames
-from uploader_gui.fast.aws_clients import lambda_client, make_session, s3_client, ssm_client
+from tests.unit.core.delivery.label_texts import fits_label_text
+from uploader_gui.aws.clients import lambda_client, make_session, s3_client, ssm_client
+from uploader_gui.core.delivery.label import Label, parse_label
+from uploader_gui.core.protocol.log_rows import LogRow, format_row, parse_rows
+from uploader_gui.core.protocol.naming import DeliveryNames
 from uploader_gui.fast.network_config_reader import read_network_config
 from uploader_gui.sandbox.archive import LocalArchive
 

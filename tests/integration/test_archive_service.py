@@ -18,7 +18,7 @@ from uploader_gui.archive_service import (
     list_archives,
     start_local_archive,
 )
-from uploader_gui.core.profile import Profile, load_profile, save_profile
+from uploader_gui.core.delivery.profile import Profile, load_profile, save_profile
 from uploader_gui.sandbox.archive import SandboxOptions
 
 REMOTE_PROFILE = """

@@ -27,9 +27,9 @@ from tests.auth_support import (
     running_moto,
 )
 from uploader_gui.app_dirs import app_dirs
+from uploader_gui.aws.clients import make_session, s3_client
 from uploader_gui.cli import build_parser
 from uploader_gui.commands.auth import AuthServices
-from uploader_gui.fast.aws_clients import make_session, s3_client
 from uploader_gui.logging_setup import setup_logging
 
 

@@ -27,8 +27,8 @@ from tests.auth_support import (
 )
 from uploader_gui.auth.errors import NotAuthorisedForDelivery
 from uploader_gui.auth.identity_credentials import DeliveryCredentials
+from uploader_gui.aws import clients as aws_clients
 from uploader_gui.core.errors import SignInRequired
-from uploader_gui.fast import aws_clients
 
 ID_TOKEN_LIFETIME_S = 120
 PART = b"x" * (5 * 1024 * 1024)

@@ -30,7 +30,7 @@ from uploader_gui.auth.errors import (
 )
 from uploader_gui.auth.hosted_ui import SignIn
 from uploader_gui.auth.pkce import PkcePair, new_pkce_pair
-from uploader_gui.auth.session import AuthSession
+from uploader_gui.auth.profile_sign_in import ProfileSignIn
 from uploader_gui.auth.tokens import TokenEndpoint
 
 
@@ -47,7 +47,7 @@ def archive(moto_endpoint: str) -> Iterator[Archive]:
 
 
 @pytest.fixture
-def auth(archive: Archive, tmp_path: Path) -> AuthSession:
+def auth(archive: Archive, tmp_path: Path) -> ProfileSignIn:
     return new_auth_session(archive, tmp_path)
 
 
@@ -57,14 +57,14 @@ def redirect_port(archive: Archive) -> int:
     return port
 
 
-def assert_port_free_for_the_next_sign_in(auth: AuthSession) -> None:
+def assert_port_free_for_the_next_sign_in(auth: ProfileSignIn) -> None:
     again = auth.new_sign_in(timeout_s=30)
     again.start()
     again.close()
 
 
 def test_sign_in_through_the_browser_returns_the_accounts_tokens(
-    auth: AuthSession, archive: Archive
+    auth: ProfileSignIn, archive: Archive
 ) -> None:
     browser = ScriptedBrowser(username="alice")
     sign_in = auth.new_sign_in(timeout_s=30)
@@ -102,7 +102,7 @@ def test_the_provider_refuses_a_code_without_the_matching_verifier(archive: Arch
 
 
 def test_an_answer_with_a_wrong_state_is_never_exchanged(
-    auth: AuthSession, archive: Archive
+    auth: ProfileSignIn, archive: Archive
 ) -> None:
     browser = ScriptedBrowser(tamper_state=True, then_deliver_real=False)
     sign_in = auth.new_sign_in(timeout_s=30)
@@ -117,7 +117,7 @@ def test_an_answer_with_a_wrong_state_is_never_exchanged(
     assert not auth.is_signed_in
 
 
-def test_the_real_answer_after_a_wrong_one_still_signs_in(auth: AuthSession) -> None:
+def test_the_real_answer_after_a_wrong_one_still_signs_in(auth: ProfileSignIn) -> None:
     browser = ScriptedBrowser(tamper_state=True, then_deliver_real=True)
     sign_in = auth.new_sign_in(timeout_s=30)
     browser(sign_in.start())
@@ -126,7 +126,7 @@ def test_the_real_answer_after_a_wrong_one_still_signs_in(auth: AuthSession) -> 
     assert [visit.status for visit in browser.visits] == [404, 400, 200]
 
 
-def test_cancel_on_the_sign_in_page_is_reported_and_shown(auth: AuthSession) -> None:
+def test_cancel_on_the_sign_in_page_is_reported_and_shown(auth: ProfileSignIn) -> None:
     browser = ScriptedBrowser(action="cancel")
     sign_in = auth.new_sign_in(timeout_s=30)
     browser(sign_in.start())
@@ -139,7 +139,7 @@ def test_cancel_on_the_sign_in_page_is_reported_and_shown(auth: AuthSession) -> 
 
 
 def test_cancel_from_the_window_while_waiting_for_the_browser(
-    auth: AuthSession, archive: Archive
+    auth: ProfileSignIn, archive: Archive
 ) -> None:
     sign_in = auth.new_sign_in(timeout_s=300)
     sign_in.start()
@@ -160,7 +160,7 @@ def test_cancel_from_the_window_while_waiting_for_the_browser(
         requests.get(f"http://127.0.0.1:{redirect_port(archive)}/callback", timeout=5)
 
 
-def test_no_answer_times_out_with_a_clear_message(auth: AuthSession) -> None:
+def test_no_answer_times_out_with_a_clear_message(auth: ProfileSignIn) -> None:
     sign_in = auth.new_sign_in(timeout_s=0.05)
     sign_in.start()
     with pytest.raises(SignInTimedOut, match=r"within 0\.05 seconds"):
@@ -168,7 +168,7 @@ def test_no_answer_times_out_with_a_clear_message(auth: AuthSession) -> None:
     assert_port_free_for_the_next_sign_in(auth)
 
 
-def test_a_busy_redirect_port_is_explained(auth: AuthSession, archive: Archive) -> None:
+def test_a_busy_redirect_port_is_explained(auth: ProfileSignIn, archive: Archive) -> None:
     port = redirect_port(archive)
     with socket.socket() as other_program:
         other_program.bind(("127.0.0.1", port))

@@ -12,10 +12,10 @@ from tests.integration.control_channel_kit import (
     app_s3,
     new_delivery,
 )
+from uploader_gui.aws.clients import lambda_client, make_session, s3_client, ssm_client
+from uploader_gui.core.delivery.profile import Profile
 from uploader_gui.core.errors import FatalError
-from uploader_gui.core.lock_status import LockCheck
-from uploader_gui.core.profile import Profile
-from uploader_gui.fast.aws_clients import lambda_client, make_session, s3_client, ssm_client
+from uploader_gui.core.protocol.lock_status import LockCheck
 from uploader_gui.fast.control_lock import ClientLock
 from uploader_gui.fast.log_appender import S3LogAppender
 from uploader_gui.fast.network_config_reader import read_network_config

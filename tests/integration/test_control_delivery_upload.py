@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from tests.integration.control_channel_kit import Delivery, new_delivery
-from uploader_gui.core.index_file import IndexEntry
-from uploader_gui.core.label import parse_label_text
-from uploader_gui.core.problems import ProblemsFound
+from uploader_gui.core.delivery.index_file import IndexEntry
+from uploader_gui.core.delivery.label import parse_label_text
+from uploader_gui.core.delivery.problems import ProblemsFound
 from uploader_gui.fast.delivery_upload import upload_label_and_index
 from uploader_gui.sandbox.archive import LocalArchive
 

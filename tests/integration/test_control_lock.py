@@ -17,7 +17,7 @@ from tests.integration.control_channel_kit import (
 )
 from tests.waiting import wait_until
 from uploader_gui.core.events import Event, LockLost, WarningRaised
-from uploader_gui.core.lock_status import LockCheck, LockStatus
+from uploader_gui.core.protocol.lock_status import LockCheck, LockStatus
 from uploader_gui.core.questions import QuestionAsked
 from uploader_gui.fast.control_lock import (
     ClientLock,

@@ -22,7 +22,7 @@ from tests.integration.control_channel_kit import (
 )
 from tests.waiting import wait_until
 from uploader_gui.core.errors import RetryableError
-from uploader_gui.core.log_rows import format_row, parse_rows_strict
+from uploader_gui.core.protocol.log_rows import format_row, parse_rows_strict
 from uploader_gui.fast.control_log import ClientLogWriter
 from uploader_gui.fast.log_appender import S3LogAppender
 from uploader_gui.sandbox.archive import LocalArchive

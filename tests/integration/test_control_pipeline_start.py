@@ -19,8 +19,8 @@ import yaml
 from tests.integration.conftest import archive_options
 from tests.integration.control_channel_kit import Delivery, new_delivery
 from tests.integration.validator_harness import installed_init_step
-from uploader_gui.core.index_file import IndexEntry
-from uploader_gui.fast.aws_clients import lambda_client, make_session
+from uploader_gui.aws.clients import lambda_client, make_session
+from uploader_gui.core.delivery.index_file import IndexEntry
 from uploader_gui.fast.control_lock import ClientLock
 from uploader_gui.fast.delivery_upload import upload_label_and_index
 from uploader_gui.fast.pipeline_start import (

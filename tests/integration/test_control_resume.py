@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.integration.control_channel_kit import Delivery, new_delivery
-from uploader_gui.core.folder_index import IndexedFile
-from uploader_gui.core.index_file import IndexEntry
-from uploader_gui.core.resume_plan import NothingToDo
+from uploader_gui.core.delivery.folder_index import IndexedFile
+from uploader_gui.core.delivery.index_file import IndexEntry
+from uploader_gui.core.protocol.resume_plan import NothingToDo
 from uploader_gui.fast.resume_scan import scan_for_resume
 from uploader_gui.sandbox.archive import LocalArchive
 

@@ -20,10 +20,10 @@ import yaml
 from tests.integration.control_channel_kit import Delivery, new_delivery
 from tests.integration.validator_harness import installed_init_step
 from tests.waiting import wait_until
+from uploader_gui.core.delivery.folder_index import IndexedFile
 from uploader_gui.core.events import Event
-from uploader_gui.core.folder_index import IndexedFile
-from uploader_gui.core.log_rows import LogRow
-from uploader_gui.core.resume_plan import NothingToDo
+from uploader_gui.core.protocol.log_rows import LogRow
+from uploader_gui.core.protocol.resume_plan import NothingToDo
 from uploader_gui.fast.control_lock import ClientLock, LockLostError, LockRefresher
 from uploader_gui.fast.control_log import ClientLogWriter
 from uploader_gui.fast.delivery_upload import upload_label_and_index

@@ -16,7 +16,7 @@ from tests.integration.control_channel_kit import (
 )
 from tests.waiting import wait_until
 from uploader_gui.core.events import Event, WarningRaised
-from uploader_gui.core.log_rows import LogRow, format_row
+from uploader_gui.core.protocol.log_rows import LogRow, format_row
 from uploader_gui.fast.s3_objects import object_size
 from uploader_gui.fast.validator_tail import (
     ValidatorLogTail,

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from tests.integration.validator_harness import ScriptedDelivery, installed_init_step
-from uploader_gui.core.network_config import NetworkConfig
+from uploader_gui.core.protocol.network_config import NetworkConfig
 from uploader_gui.sandbox.archive import LocalArchive, SandboxOptions
 from uploader_gui.sandbox.init_step import InitStep
 from uploader_gui.sandbox.validator_init import NETWORK_CONFIG_PARAMETER

@@ -13,8 +13,8 @@ import yaml
 from botocore.exceptions import ClientError
 
 from tests.integration.conftest import archive_options, plain_boto3_client
-from uploader_gui.core.network_config import NetworkConfig
-from uploader_gui.core.profile import load_profile
+from uploader_gui.core.delivery.profile import load_profile
+from uploader_gui.core.protocol.network_config import NetworkConfig
 from uploader_gui.sandbox.archive import LocalArchive
 
 LABEL = """\

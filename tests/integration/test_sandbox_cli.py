@@ -14,7 +14,7 @@ import pytest
 from tests.integration.conftest import plain_boto3_client
 from uploader_gui.app_dirs import app_dirs
 from uploader_gui.cli import main
-from uploader_gui.core.profile import load_profile
+from uploader_gui.core.delivery.profile import load_profile
 
 READY_LINE = "Press Ctrl-C to stop."
 

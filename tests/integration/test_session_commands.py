@@ -15,16 +15,16 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.transfer_cli_kit import LABEL_TEMPLATE
+from uploader_gui.core.engine.running_session import RunSettings
+from uploader_gui.core.engine.session_states import SessionOutcome
+from uploader_gui.core.engine.session_summary import SessionSummary
 from uploader_gui.core.events import Event, FileStateChanged, FileTransferProgressed
-from uploader_gui.core.part_plan import MIB, PartPlanner
-from uploader_gui.core.session_run import RunSettings
-from uploader_gui.core.session_states import SessionOutcome
-from uploader_gui.core.session_summary import SessionSummary
+from uploader_gui.core.upload.part_plan import MIB, PartPlanner
 from uploader_gui.sandbox.archive import LocalArchive
-from uploader_gui.session.control_channel import ControlSettings
-from uploader_gui.session.delivery_input import DeliveryInput
-from uploader_gui.session.runner import DeliverySession, SessionOptions
 from uploader_gui.transfer.engine import TransferSettings
+from uploader_gui.wiring.control_channel import ControlSettings
+from uploader_gui.wiring.delivery_input import DeliveryInput
+from uploader_gui.wiring.delivery_session import DeliverySession, SessionOptions
 
 WAIT_S = 60.0
 QUICK_CONTROL = ControlSettings(

@@ -22,18 +22,18 @@ from tests.auth_support import FakeClock, MemoryKeyring, sign_in_with_browser
 from tests.e2e.transfer_cli_kit import LABEL_TEMPLATE, running_archive
 from tests.integration.test_session_commands import QUICK_CONTROL, Watched, transfer_settings
 from tests.sign_in_kit import signed_in_archive
-from uploader_gui.auth.session import AuthSession
+from uploader_gui.auth.profile_sign_in import ProfileSignIn
 from uploader_gui.auth.token_store import KnownAccounts, RefreshTokenStore
+from uploader_gui.core.engine.file_states import FileState
+from uploader_gui.core.engine.session_states import EXIT_COULD_NOT_RUN, SessionOutcome
+from uploader_gui.core.engine.session_summary import SessionSummary
+from uploader_gui.core.engine.sign_in_pause import SIGN_IN_QUESTION_ID, SIGNED_IN, STOP
 from uploader_gui.core.events import Event, FileStateChanged
-from uploader_gui.core.file_states import FileState
 from uploader_gui.core.questions import QuestionAsked
-from uploader_gui.core.session_sign_in import SIGN_IN_QUESTION_ID, SIGNED_IN, STOP
-from uploader_gui.core.session_states import EXIT_COULD_NOT_RUN, SessionOutcome
-from uploader_gui.core.session_summary import SessionSummary
 from uploader_gui.sandbox.archive import LocalArchive
-from uploader_gui.session.delivery_input import DeliveryInput
-from uploader_gui.session.runner import DeliverySession, SessionOptions
-from uploader_gui.session.sign_in_credentials import SignedInCredentials
+from uploader_gui.wiring.delivery_input import DeliveryInput
+from uploader_gui.wiring.delivery_session import DeliverySession, SessionOptions
+from uploader_gui.wiring.sign_in_credentials import SignedInCredentials
 
 FILES = {f"img{n}.fits": bytes([n]) * 100_000 for n in range(4)}
 WAIT_S = 60.0
@@ -52,7 +52,7 @@ class Delivery:
         self.archive, self.provider, self.root = archive, provider, tmp_path
         self.delivery_id = delivery_id
         self.clock = FakeClock()
-        self.auth = AuthSession(
+        self.auth = ProfileSignIn(
             archive.cognito_profile(),
             store=RefreshTokenStore(MemoryKeyring()),
             accounts=KnownAccounts(tmp_path / "accounts.json"),

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from uploader_gui.core.file_states import FileState
+from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.store.state_store import StateStore
 
 pytestmark = [
@@ -36,7 +36,7 @@ CHILD_SCRIPT = f"""
 import sys
 from pathlib import Path
 
-from uploader_gui.core.file_states import FileState as S, FileTracker
+from uploader_gui.core.engine.file_states import FileState as S, FileTracker
 from uploader_gui.store.records import RegisteredFile
 from uploader_gui.store.state_store import StateStore
 

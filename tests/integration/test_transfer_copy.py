@@ -14,7 +14,7 @@ from tests.integration.transfer_kit import (
     error_response,
     random_bytes,
 )
-from uploader_gui.core.file_states import FileState
+from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.transfer.transfer_context import S3Source, TransferFile
 
 pytest_plugins = ("tests.integration.transfer_fixtures",)

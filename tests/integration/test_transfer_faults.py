@@ -24,9 +24,9 @@ from tests.integration.transfer_kit import (
     quick_settings,
     random_bytes,
 )
+from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.events import FileStateChanged, TransferAttemptEnded
-from uploader_gui.core.file_states import FileState
-from uploader_gui.core.retry_policy import RetryPolicy
+from uploader_gui.core.upload.retry_policy import RetryPolicy
 from uploader_gui.sandbox.archive import LocalArchive
 from uploader_gui.transfer.transfer_clients import refresh_hook
 

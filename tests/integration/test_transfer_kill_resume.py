@@ -20,8 +20,8 @@ from tests.integration.transfer_kit import (
     crc32_b64,
     random_bytes,
 )
-from uploader_gui.core.file_states import FileState
-from uploader_gui.core.part_plan import MIB
+from uploader_gui.core.engine.file_states import FileState
+from uploader_gui.core.upload.part_plan import MIB
 from uploader_gui.store.state_store import StateStore
 
 pytest_plugins = ("tests.integration.transfer_fixtures",)

@@ -15,10 +15,10 @@ from tests.integration.transfer_kit import (
     quick_settings,
     random_bytes,
 )
-from uploader_gui.core.crc32 import crc32_to_base64
+from uploader_gui.core.checksums.crc32 import crc32_to_base64
+from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.events import FileStateChanged, WarningRaised
-from uploader_gui.core.file_states import FileState
-from uploader_gui.core.part_plan import MIB
+from uploader_gui.core.upload.part_plan import MIB
 from uploader_gui.transfer.engine import TransferEngine
 from uploader_gui.transfer.transfer_context import TransferFile
 

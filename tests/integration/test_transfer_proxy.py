@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.integration.transfer_kit import PART_BYTES, MakeDelivery, random_bytes
-from uploader_gui.core.file_states import FileState
-from uploader_gui.fast.aws_clients import lambda_client, make_session, s3_client, ssm_client
+from uploader_gui.aws.clients import lambda_client, make_session, s3_client, ssm_client
+from uploader_gui.core.engine.file_states import FileState
 
 pytest_plugins = ("tests.integration.transfer_fixtures",)
 

@@ -14,10 +14,10 @@ from tests.integration.transfer_kit import (
     quick_settings,
     random_bytes,
 )
-from uploader_gui.core.crc32 import crc32_to_base64
+from uploader_gui.core.checksums.crc32 import crc32_to_base64
+from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.errors import FatalError
 from uploader_gui.core.events import TransferProgressed, WarningRaised
-from uploader_gui.core.file_states import FileState
 from uploader_gui.store.records import RegisteredFile
 from uploader_gui.transfer.transfer_context import TransferFile
 

@@ -14,10 +14,10 @@ import sys
 from pathlib import Path
 
 from tests.integration.transfer_kit import NotifyingFiles, quick_settings
+from uploader_gui.aws.clients import make_session
+from uploader_gui.core.delivery.profile import Profile, StaticCredentials
+from uploader_gui.core.engine.file_states import FileTracker
 from uploader_gui.core.events import Event
-from uploader_gui.core.file_states import FileTracker
-from uploader_gui.core.profile import Profile, StaticCredentials
-from uploader_gui.fast.aws_clients import make_session
 from uploader_gui.sandbox.archive import REGION
 from uploader_gui.store.state_store import StateStore
 from uploader_gui.transfer.engine import TransferEngine

@@ -19,11 +19,11 @@ from typing import Any
 
 from botocore.awsrequest import AWSResponse, HeadersDict
 
+from uploader_gui.aws.clients import make_session
+from uploader_gui.core.engine.file_states import FileTracker
 from uploader_gui.core.events import Event, FileStateChanged, TransferAttemptEnded
-from uploader_gui.core.file_states import FileTracker
-from uploader_gui.core.part_plan import MIB, PartPlanner
-from uploader_gui.core.retry_policy import RetryPolicy
-from uploader_gui.fast.aws_clients import make_session
+from uploader_gui.core.upload.part_plan import MIB, PartPlanner
+from uploader_gui.core.upload.retry_policy import RetryPolicy
 from uploader_gui.sandbox.archive import LocalArchive
 from uploader_gui.store.delivery_files import DeliveryFiles
 from uploader_gui.store.records import RegisteredFile

@@ -23,8 +23,8 @@ from typing import Any
 import yaml
 
 from tests.waiting import wait_until
-from uploader_gui.core.log_rows import LogRow, format_row, parse_rows
-from uploader_gui.core.naming import DeliveryNames
+from uploader_gui.core.protocol.log_rows import LogRow, format_row, parse_rows
+from uploader_gui.core.protocol.naming import DeliveryNames
 from uploader_gui.sandbox.archive import LocalArchive
 from uploader_gui.sandbox.init_step import InitStep
 from uploader_gui.sandbox.validator_log import append_to_object

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-from uploader_gui.core.problems import Problem, ProblemsFound
-from uploader_gui.core.profile import is_loopback_url
+from uploader_gui.core.delivery.problems import Problem, ProblemsFound
+from uploader_gui.core.delivery.profile import is_loopback_url
 
 SCOPE = "openid email"
 

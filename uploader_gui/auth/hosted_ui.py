@@ -22,7 +22,7 @@ from uploader_gui.auth.errors import SignInCancelled, SignInFailed, SignInTimedO
 from uploader_gui.auth.pkce import PkcePair, new_pkce_pair, new_state
 from uploader_gui.auth.redirect_listener import RedirectListener, timed_out_message
 from uploader_gui.auth.tokens import TokenEndpoint, UserPoolTokens
-from uploader_gui.core.profile import CognitoSettings
+from uploader_gui.core.delivery.profile import CognitoSettings
 
 log = logging.getLogger(__name__)
 

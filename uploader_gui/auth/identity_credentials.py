@@ -52,7 +52,7 @@ def refresh_windows_s(lifetime_s: float) -> tuple[float, float]:
 
 
 class TokenSource(Protocol):
-    """Hands out user-pool tokens whose id token is not about to expire (see AuthSession)."""
+    """Hands out user-pool tokens whose id token is not about to expire (see ProfileSignIn)."""
 
     def fresh_tokens(self) -> UserPoolTokens: ...
 

@@ -18,8 +18,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from uploader_gui.auth.clock_skew import parse_http_date
+from uploader_gui.core.delivery.profile import Profile
 from uploader_gui.core.errors import FatalError, RetryableError, SignInRequired
-from uploader_gui.core.profile import Profile
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from urllib.parse import urlencode, urlsplit
 from uploader_gui.auth.endpoints import HostedUiEndpoints
 from uploader_gui.auth.errors import SignInFailed, TokenRejected
 from uploader_gui.auth.time_source import Clock, utc_now
+from uploader_gui.core.delivery.profile import is_loopback_url
 from uploader_gui.core.errors import RetryableError
-from uploader_gui.core.profile import is_loopback_url
 
 log = logging.getLogger(__name__)
 

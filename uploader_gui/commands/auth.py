@@ -25,14 +25,15 @@ from uploader_gui.app_dirs import app_dirs
 from uploader_gui.auth.errors import SignInCancelled
 from uploader_gui.auth.hosted_ui import SIGN_IN_TIMEOUT_S
 from uploader_gui.auth.identity_credentials import DeliveryCredentials
+from uploader_gui.auth.profile_sign_in import ProfileSignIn
 from uploader_gui.auth.roles import roles_in
-from uploader_gui.auth.session import AuthSession
 from uploader_gui.auth.time_source import Clock, utc_now
 from uploader_gui.auth.token_store import KnownAccounts, RefreshTokenStore
+from uploader_gui.commands import command_help
+from uploader_gui.core.delivery.label import parse_label
+from uploader_gui.core.delivery.problems import ProblemsFound
+from uploader_gui.core.delivery.profile import Profile, load_profile
 from uploader_gui.core.errors import FatalError, RetryableError, UserInputError
-from uploader_gui.core.label import parse_label
-from uploader_gui.core.problems import ProblemsFound
-from uploader_gui.core.profile import Profile, load_profile
 from uploader_gui.logging_setup import SecretRedactor, setup_logging
 
 log = logging.getLogger(__name__)
@@ -59,12 +60,12 @@ class AuthServices:
     def warn(self, message: str) -> None:
         print(f"Warning: {message}", file=self.err)
 
-    def session(self, profile: Profile) -> AuthSession:
+    def session(self, profile: Profile) -> ProfileSignIn:
         if self.store is None:
             self.store = RefreshTokenStore(self.keyring_backend, on_warning=self.warn)
         if self.accounts is None:
             self.accounts = KnownAccounts(app_dirs().config_dir / ACCOUNTS_FILE_NAME)
-        return AuthSession(
+        return ProfileSignIn(
             profile,
             store=self.store,
             accounts=self.accounts,
@@ -75,12 +76,12 @@ class AuthServices:
 
 
 def add_parser(subparsers: Any) -> None:
-    for name, handler, help_text, needs_delivery in (
-        ("login", login_command, "sign in to the archive (browser only when needed)", False),
-        ("logout", logout_command, "sign out: remove the kept sign-in from the keychain", None),
-        ("whoami", whoami_command, "show the account, role and credentials' expiry", True),
+    for name, handler, needs_delivery in (
+        ("login", login_command, False),
+        ("logout", logout_command, None),
+        ("whoami", whoami_command, True),
     ):
-        parser: argparse.ArgumentParser = subparsers.add_parser(name, help=help_text)
+        parser: argparse.ArgumentParser = subparsers.add_parser(name, help=command_help(name))
         add_profile_arguments(parser)
         if needs_delivery is not None:
             add_delivery_arguments(parser, required=needs_delivery)
@@ -219,7 +220,7 @@ def _login(args: argparse.Namespace, services: AuthServices) -> int:
 
 
 def browser_sign_in(
-    auth: AuthSession,
+    auth: ProfileSignIn,
     services: AuthServices,
     *,
     open_browser: bool,
@@ -287,7 +288,7 @@ def _print_identity(credentials: DeliveryCredentials, services: AuthServices) ->
     )
 
 
-def _print_roles(auth: AuthSession, services: AuthServices) -> None:
+def _print_roles(auth: ProfileSignIn, services: AuthServices) -> None:
     roles = roles_in(auth.fresh_tokens().claims)
     print(f"Account:     {auth.account}", file=services.out)
     listing = "\n  ".join(roles) if roles else "none (ask the archive to add you to a delivery)"

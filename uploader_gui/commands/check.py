@@ -13,8 +13,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from uploader_gui.core.preflight import PreflightReport, read_label_and_index, run_preflight
-from uploader_gui.core.problems import Problem
+from uploader_gui.commands import command_help
+from uploader_gui.core.delivery.preflight import (
+    PreflightReport,
+    read_label_and_index,
+    run_preflight,
+)
+from uploader_gui.core.delivery.problems import Problem
 
 EXIT_ACCEPTED, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
 
@@ -22,7 +27,7 @@ EXIT_ACCEPTED, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
 def add_parser(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "check",
-        help="check a label, and an index or folder, against the archive's rules",
+        help=command_help("check"),
         description=(
             "Check a delivery before sending anything: the label as the archive parses it, "
             "the index (or the files under --source), and which filetype each file gets under "

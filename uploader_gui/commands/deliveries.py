@@ -10,22 +10,23 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from uploader_gui.commands import command_help
+from uploader_gui.core.engine.receipt import receipt_csv_text, receipt_json_text
 from uploader_gui.core.errors import FatalError
-from uploader_gui.core.receipt import receipt_csv_text, receipt_json_text
-from uploader_gui.session.receipt_writer import receipt_of
 from uploader_gui.store.state_store import StateStore
+from uploader_gui.wiring.receipt_writer import receipt_of
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_UNUSABLE = 0, 1, 3
 
 
 def add_parser(subparsers: Any) -> None:
     listing: argparse.ArgumentParser = subparsers.add_parser(
-        "deliveries", help="list saved deliveries with their state"
+        "deliveries", help=command_help("deliveries")
     )
     listing.add_argument("--store", type=Path, metavar="PATH", help=argparse.SUPPRESS)
     listing.set_defaults(func=list_deliveries)
     receipt: argparse.ArgumentParser = subparsers.add_parser(
-        "receipt", help="print the receipt of a delivery (ID from `uploader-gui deliveries`)"
+        "receipt", help=command_help("receipt")
     )
     receipt.add_argument("delivery", type=int, metavar="ID")
     receipt.add_argument("--csv", action="store_true", help="the file,state,message CSV")

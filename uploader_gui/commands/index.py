@@ -22,10 +22,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from uploader_gui.core.crc32 import DEFAULT_WORKERS
+from uploader_gui.commands import command_help
+from uploader_gui.core.checksums.crc32 import DEFAULT_WORKERS
+from uploader_gui.core.delivery.folder_index import FolderIndex, IndexOptions, build_folder_index
+from uploader_gui.core.delivery.index_file import write_index
 from uploader_gui.core.events import Event, IndexProgressed
-from uploader_gui.core.folder_index import FolderIndex, IndexOptions, build_folder_index
-from uploader_gui.core.index_file import write_index
 
 DEFAULT_OUTPUT = Path("index.csv")
 NON_TTY_PROGRESS_INTERVAL_S = 5.0
@@ -34,7 +35,7 @@ NON_TTY_PROGRESS_INTERVAL_S = 5.0
 def add_parser(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "index",
-        help="list a folder's files, with CRC32 checksums, into an index CSV",
+        help=command_help("index"),
         description="List every regular file under SOURCE, with its CRC32 checksum, into an "
         "index CSV (columns path,checksum) ready for a delivery. Junk files are skipped and "
         "listed; files that cannot be delivered as they are stop the index from being written.",

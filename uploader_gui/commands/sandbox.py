@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from uploader_gui.app_dirs import app_dirs
-from uploader_gui.core.problems import ProblemsFound
+from uploader_gui.commands import command_help
+from uploader_gui.core.delivery.problems import ProblemsFound
 
 DEFAULT_PROFILE_NAME = "local-archive.toml"
 
@@ -22,7 +23,7 @@ DEFAULT_PROFILE_NAME = "local-archive.toml"
 def add_parser(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "sandbox",
-        help="run a local archive (S3, SSM and the init step) on 127.0.0.1",
+        help=command_help("sandbox"),
         description="Run a local archive on this machine until interrupted (Ctrl-C).",
     )
     parser.add_argument(

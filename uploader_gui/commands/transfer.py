@@ -28,28 +28,33 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from uploader_gui.auth.errors import SignInCancelled
-from uploader_gui.auth.session import AuthSession
+from uploader_gui.auth.profile_sign_in import ProfileSignIn
+from uploader_gui.commands import command_help
 from uploader_gui.commands.auth import (
     AuthServices,
     add_profile_arguments,
     browser_sign_in,
     profile_from_args,
 )
+from uploader_gui.commands.terminal_view import View, view_for
+from uploader_gui.core.delivery.profile import Profile
+from uploader_gui.core.engine.session_states import (
+    EXIT_BAD_INPUT,
+    EXIT_COULD_NOT_RUN,
+    EXIT_INTERRUPTED,
+)
+from uploader_gui.core.engine.session_summary import SessionSummary
+from uploader_gui.core.engine.sign_in_pause import SIGN_IN_QUESTION_ID, SIGNED_IN, STOP
 from uploader_gui.core.errors import FatalError, UploaderError, UserInputError
 from uploader_gui.core.events import Event, SessionEnded, SignInUrlShown
-from uploader_gui.core.part_plan import MAX_PART_BYTES, MIN_PART_BYTES
-from uploader_gui.core.profile import Profile
 from uploader_gui.core.questions import QuestionAsked
-from uploader_gui.core.session_sign_in import SIGN_IN_QUESTION_ID, SIGNED_IN, STOP
-from uploader_gui.core.session_states import EXIT_BAD_INPUT, EXIT_COULD_NOT_RUN, EXIT_INTERRUPTED
-from uploader_gui.core.session_summary import SessionSummary
+from uploader_gui.core.upload.part_plan import MAX_PART_BYTES, MIN_PART_BYTES
 from uploader_gui.logging_setup import setup_logging
-from uploader_gui.session.control_channel import CredentialsSource, static_credentials
-from uploader_gui.session.delivery_input import DeliveryInput
-from uploader_gui.session.runner import DeliverySession, SessionOptions
-from uploader_gui.session.session_setup import credentials_for, session_options
-from uploader_gui.session.sign_in_credentials import SignedInCredentials
-from uploader_gui.session.terminal_view import View, view_for
+from uploader_gui.wiring.control_channel import CredentialsSource, static_credentials
+from uploader_gui.wiring.delivery_input import DeliveryInput
+from uploader_gui.wiring.delivery_session import DeliverySession, SessionOptions
+from uploader_gui.wiring.session_setup import credentials_for, session_options
+from uploader_gui.wiring.sign_in_credentials import SignedInCredentials
 
 _AMOUNT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)(?:b)?(?:/s)?\s*$", re.IGNORECASE)
 _POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4}
@@ -97,7 +102,7 @@ def _positive_int(text: str) -> int:
 def add_parser(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "transfer",
-        help="deliver a dataset: upload, validate, receipt (run again to resume)",
+        help=command_help("transfer"),
         description=__doc__.split("```")[0].strip() if __doc__ else None,
     )
     parser.add_argument("source", type=Path, metavar="SOURCE", help="the data folder")
@@ -279,7 +284,7 @@ def _sign_in_answerer(
 
 
 def _sign_in(
-    auth: AuthSession, services: AuthServices, view: View, args: argparse.Namespace
+    auth: ProfileSignIn, services: AuthServices, view: View, args: argparse.Namespace
 ) -> None:
     def show_url(url: str) -> None:
         view.show(SignInUrlShown(auth.profile.name, url))

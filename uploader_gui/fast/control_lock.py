@@ -14,10 +14,17 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from uploader_gui.aws.errors import (
+    AWS_EXCEPTIONS,
+    error_code,
+    is_not_found,
+    is_not_implemented,
+    is_precondition_failed,
+    translate,
+)
 from uploader_gui.core.errors import FatalError
 from uploader_gui.core.events import Event, LockLost, WarningRaised
-from uploader_gui.core.fault_streak import FaultStreak
-from uploader_gui.core.lock_status import (
+from uploader_gui.core.protocol.lock_status import (
     MAX_LOCK_SIZE_BYTES,
     ListedLock,
     LockCheck,
@@ -30,16 +37,9 @@ from uploader_gui.core.lock_status import (
     status_from_body,
     takeover_question,
 )
-from uploader_gui.core.naming import LockWriter, lock_key
+from uploader_gui.core.protocol.naming import LockWriter, lock_key
 from uploader_gui.core.questions import ask
-from uploader_gui.fast.aws_errors import (
-    AWS_EXCEPTIONS,
-    error_code,
-    is_not_found,
-    is_not_implemented,
-    is_precondition_failed,
-    translate,
-)
+from uploader_gui.core.upload.fault_streak import FaultStreak
 
 AskTakeover = Callable[[LockCheck], bool]
 TAKE_OVER = "Take over"

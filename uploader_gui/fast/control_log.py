@@ -19,7 +19,7 @@ from typing import Protocol
 
 from uploader_gui.core.errors import UploaderError
 from uploader_gui.core.events import Event, WarningRaised
-from uploader_gui.core.log_rows import format_row
+from uploader_gui.core.protocol.log_rows import format_row
 
 DEFAULT_FLUSH_INTERVAL_S = 1.0
 DEFAULT_MAX_CHUNK_BYTES = 1024 * 1024

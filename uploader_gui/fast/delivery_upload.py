@@ -14,18 +14,18 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from uploader_gui.core.folder_index import IndexedFile
-from uploader_gui.core.index_file import (
+from uploader_gui.aws.errors import AWS_EXCEPTIONS, translate
+from uploader_gui.core.delivery.folder_index import IndexedFile
+from uploader_gui.core.delivery.index_file import (
     CHECKSUM_COLUMN,
     PATH_COLUMN,
     WILL_TRANSFER_COLUMN,
     IndexEntry,
     format_index_csv,
 )
-from uploader_gui.core.label import Label, parse_label_text
-from uploader_gui.core.naming import DeliveryNames
-from uploader_gui.core.problems import Problem, ProblemsFound
-from uploader_gui.fast.aws_errors import AWS_EXCEPTIONS, translate
+from uploader_gui.core.delivery.label import Label, parse_label_text
+from uploader_gui.core.delivery.problems import Problem, ProblemsFound
+from uploader_gui.core.protocol.naming import DeliveryNames
 
 _BOOLEAN_TEXTS = frozenset({"True", "False"})
 

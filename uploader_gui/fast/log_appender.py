@@ -17,8 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from uploader_gui.core.errors import RetryableError
-from uploader_gui.fast.aws_errors import (
+from uploader_gui.aws.errors import (
     AWS_EXCEPTIONS,
     error_code,
     is_not_implemented,
@@ -26,6 +25,7 @@ from uploader_gui.fast.aws_errors import (
     may_have_landed,
     translate,
 )
+from uploader_gui.core.errors import RetryableError
 from uploader_gui.fast.s3_objects import object_size, read_range
 
 COMPACTION_SUFFIX = ".compacting"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from uploader_gui.aws.errors import AWS_EXCEPTIONS, is_not_found, translate
 from uploader_gui.core.errors import FatalError
-from uploader_gui.core.network_config import NetworkConfig
-from uploader_gui.fast.aws_errors import AWS_EXCEPTIONS, is_not_found, translate
+from uploader_gui.core.protocol.network_config import NetworkConfig
 
 
 def read_network_config(ssm: Any, parameter_name: str) -> NetworkConfig:

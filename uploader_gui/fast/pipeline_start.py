@@ -16,10 +16,10 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from uploader_gui.aws.errors import AWS_EXCEPTIONS, may_have_landed, translate
 from uploader_gui.core.errors import FatalError, RetryableError
-from uploader_gui.core.init_response import InitResponse, parse_init_response
-from uploader_gui.core.log_rows import LogRow, readable_message
-from uploader_gui.fast.aws_errors import AWS_EXCEPTIONS, may_have_landed, translate
+from uploader_gui.core.protocol.init_response import InitResponse, parse_init_response
+from uploader_gui.core.protocol.log_rows import LogRow, readable_message
 from uploader_gui.fast.validator_tail import ValidatorLogTail
 
 PIPELINE_STARTED_MESSAGE = "validation pipeline started"

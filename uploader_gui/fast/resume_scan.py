@@ -13,11 +13,12 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from uploader_gui.core.folder_index import IndexedFile
-from uploader_gui.core.index_file import IndexEntry
-from uploader_gui.core.log_stream import LogStreamDecoder
-from uploader_gui.core.naming import DeliveryNames
-from uploader_gui.core.resume_plan import (
+from uploader_gui.aws.errors import AWS_EXCEPTIONS, is_not_found, translate
+from uploader_gui.core.delivery.folder_index import IndexedFile
+from uploader_gui.core.delivery.index_file import IndexEntry
+from uploader_gui.core.protocol.log_stream import LogStreamDecoder
+from uploader_gui.core.protocol.naming import DeliveryNames
+from uploader_gui.core.protocol.resume_plan import (
     NothingToDo,
     RemoteObject,
     ResumeScan,
@@ -25,7 +26,6 @@ from uploader_gui.core.resume_plan import (
     needs_head,
     plan_resume,
 )
-from uploader_gui.fast.aws_errors import AWS_EXCEPTIONS, is_not_found, translate
 from uploader_gui.fast.s3_objects import read_whole
 
 DEFAULT_HEAD_WORKERS = 8

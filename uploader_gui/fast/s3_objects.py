@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from uploader_gui.fast.aws_errors import AWS_EXCEPTIONS, is_not_found, translate
+from uploader_gui.aws.errors import AWS_EXCEPTIONS, is_not_found, translate
 
 MAX_RANGE_BYTES = 50 * 1024 * 1024
 

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from typing import Any
 
 from uploader_gui.core.events import Event, ValidatorRowReceived, WarningRaised
-from uploader_gui.core.fault_streak import FaultStreak
-from uploader_gui.core.log_rows import LogRow, MalformedRow, readable_message
-from uploader_gui.core.log_stream import LogStreamDecoder
+from uploader_gui.core.protocol.log_rows import LogRow, MalformedRow, readable_message
+from uploader_gui.core.protocol.log_stream import LogStreamDecoder
+from uploader_gui.core.upload.fault_streak import FaultStreak
 from uploader_gui.fast.s3_objects import MAX_RANGE_BYTES, object_size, read_range
 
 log = logging.getLogger(__name__)

@@ -29,9 +29,14 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from moto.s3.models import s3_backends
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from uploader_gui.core.label import parse_label
-from uploader_gui.core.network_config import NetworkConfig
-from uploader_gui.core.profile import CognitoSettings, Profile, StaticCredentials, save_profile
+from uploader_gui.core.delivery.label import parse_label
+from uploader_gui.core.delivery.profile import (
+    CognitoSettings,
+    Profile,
+    StaticCredentials,
+    save_profile,
+)
+from uploader_gui.core.protocol.network_config import NetworkConfig
 from uploader_gui.sandbox.audit import AuditLog
 from uploader_gui.sandbox.cognito_identity import (
     DEFAULT_USER_POOL_ID,

@@ -27,10 +27,10 @@ from typing import Any, Protocol
 import yaml
 from botocore.exceptions import BotoCoreError, ClientError
 
-from uploader_gui.core.init_response import START_TIMEOUT_TEXT
-from uploader_gui.core.lock_status import LockStatus
-from uploader_gui.core.naming import DeliveryNames
-from uploader_gui.core.network_config import NetworkConfig
+from uploader_gui.core.protocol.init_response import START_TIMEOUT_TEXT
+from uploader_gui.core.protocol.lock_status import LockStatus
+from uploader_gui.core.protocol.naming import DeliveryNames
+from uploader_gui.core.protocol.network_config import NetworkConfig
 from uploader_gui.sandbox.reference_validator import ReferenceValidator
 from uploader_gui.sandbox.validation_lock import check_lock, release_lock, write_lock
 from uploader_gui.sandbox.validator_init import LaunchParameters, read_network_config

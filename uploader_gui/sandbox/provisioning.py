@@ -24,8 +24,8 @@ from moto.iam.models import iam_backends
 from moto.s3.models import s3_backends
 from moto.ssm.models import ssm_backends
 
-from uploader_gui.core import naming
-from uploader_gui.core.network_config import NetworkConfig
+from uploader_gui.core.protocol import naming
+from uploader_gui.core.protocol.network_config import NetworkConfig
 
 NETWORK_CONFIG_PARAMETER = "/mast-fast/delivery"
 RESOURCE_TAG_PARAMETER = "/mast-fast/resource-tags"

@@ -17,7 +17,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from uploader_gui.core.label import Label
+from uploader_gui.core.delivery.label import Label
 from uploader_gui.sandbox.validation_index import IndexRow
 
 # Realistic check-failure reports per standard: what upstream's label object checks would say.

@@ -14,8 +14,8 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from uploader_gui.core.filetype_match import match_filetypes
-from uploader_gui.core.label import Label
+from uploader_gui.core.delivery.filetype_match import match_filetypes
+from uploader_gui.core.delivery.label import Label
 
 MAX_INDEX_COLUMNS = 3
 # What a NaN checksum prints as in upstream's `incorrect crc32 checksum: expected nan, got ...`.

@@ -11,14 +11,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from uploader_gui.core.lock_status import (
+from uploader_gui.core.protocol.lock_status import (
     ListedLock,
     LockStatus,
     decode_holder,
     status_before_read,
     status_from_body,
 )
-from uploader_gui.core.naming import LockWriter, lock_key
+from uploader_gui.core.protocol.naming import LockWriter, lock_key
 
 
 class LockHeldElsewhereError(RuntimeError):

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from dateutil import parser as date_parser
 
-from uploader_gui.core.log_rows import (
+from uploader_gui.core.protocol.log_rows import (
     FIELD_NAMES,
     LogFormatError,
     LogRow,

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 
-from uploader_gui.core.label import Label, parse_label_text
-from uploader_gui.core.lock_status import new_agent_id
-from uploader_gui.core.naming import DeliveryNames
-from uploader_gui.core.network_config import NetworkConfig
+from uploader_gui.core.delivery.label import Label, parse_label_text
+from uploader_gui.core.protocol.lock_status import new_agent_id
+from uploader_gui.core.protocol.naming import DeliveryNames
+from uploader_gui.core.protocol.network_config import NetworkConfig
 from uploader_gui.sandbox.validation_index import ServerIndex, parse_index_text
 from uploader_gui.sandbox.validator_log import ValidatorLogWriter
 from uploader_gui.sandbox.validator_settings import ValidatorSettings

@@ -19,7 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from uploader_gui.core.log_rows import format_row
+from uploader_gui.core.protocol.log_rows import format_row
 
 RANGE_PART_BYTES = 50 * 1024 * 1024
 WRITER_POLL_S = 0.08

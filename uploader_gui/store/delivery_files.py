@@ -12,8 +12,8 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 
+from uploader_gui.core.engine.file_states import FileState, FileStateSink
 from uploader_gui.core.errors import UserInputError
-from uploader_gui.core.file_states import FileState, FileStateSink
 from uploader_gui.store.database import Database
 from uploader_gui.store.records import (
     FileRecord,

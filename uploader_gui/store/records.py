@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from uploader_gui.core.file_states import FileState
+from uploader_gui.core.engine.file_states import FileState
 
 
 class RegisteredFile(NamedTuple):

@@ -26,8 +26,8 @@ from pathlib import Path
 from types import TracebackType
 
 from uploader_gui.app_dirs import app_dirs
+from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.errors import UserInputError
-from uploader_gui.core.file_states import FileState
 from uploader_gui.store.database import Connect, Database
 from uploader_gui.store.delivery_files import DeliveryFiles
 from uploader_gui.store.records import DeliveryRecord, RegisteredFile

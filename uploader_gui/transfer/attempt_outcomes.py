@@ -19,11 +19,11 @@ import logging
 import time
 from collections.abc import Callable
 
-from uploader_gui.core.crc32 import ReadStopped
+from uploader_gui.core.checksums.crc32 import ReadStopped
+from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.errors import FatalError, RetryableError, UploaderError
 from uploader_gui.core.events import TransferAttemptEnded
-from uploader_gui.core.file_states import FileState
-from uploader_gui.core.retry_policy import RetryPolicy
+from uploader_gui.core.upload.retry_policy import RetryPolicy
 from uploader_gui.transfer.closing import GuardedTracker
 from uploader_gui.transfer.multipart_resume import discard_upload
 from uploader_gui.transfer.run_state import PRIORITY_ABORT, AbortJob, Phase, RunState, Slot

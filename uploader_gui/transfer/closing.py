@@ -15,8 +15,8 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
+from uploader_gui.core.engine.file_states import FileState, FileTracker
 from uploader_gui.core.events import Event, TransferAttemptEnded
-from uploader_gui.core.file_states import FileState, FileTracker
 from uploader_gui.store.records import MultipartRecord
 from uploader_gui.transfer.transfer_context import TransferRecords
 

@@ -37,14 +37,14 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from uploader_gui.core.crc32 import DEFAULT_CHUNK_BYTES, ReadStopped
+from uploader_gui.core.checksums.crc32 import DEFAULT_CHUNK_BYTES, ReadStopped
+from uploader_gui.core.engine.file_states import FileState, FileTracker
 from uploader_gui.core.errors import FatalError
 from uploader_gui.core.events import Event, TransferAttemptEnded, TransferRunEnded
-from uploader_gui.core.file_states import FileState, FileTracker
-from uploader_gui.core.part_plan import PartPlanner
-from uploader_gui.core.retry_policy import RetryPolicy
-from uploader_gui.core.token_bucket import TokenBucket
-from uploader_gui.core.transfer_progress import DEFAULT_INTERVAL_S, TransferProgress
+from uploader_gui.core.upload.part_plan import PartPlanner
+from uploader_gui.core.upload.retry_policy import RetryPolicy
+from uploader_gui.core.upload.token_bucket import TokenBucket
+from uploader_gui.core.upload.transfer_progress import DEFAULT_INTERVAL_S, TransferProgress
 from uploader_gui.transfer.attempt_outcomes import AttemptOutcomes
 from uploader_gui.transfer.closing import ClosingGuard, EngineClosed, GuardedRecords, GuardedTracker
 from uploader_gui.transfer.file_transfers import FileTransfers

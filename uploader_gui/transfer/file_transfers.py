@@ -12,9 +12,9 @@ import dataclasses
 import os
 from collections.abc import Callable
 
-from uploader_gui.core.crc32 import ReadStopped, crc32_to_base64
+from uploader_gui.core.checksums.crc32 import ReadStopped, crc32_to_base64
+from uploader_gui.core.delivery.object_keys import validate_object_key
 from uploader_gui.core.errors import PermanentError
-from uploader_gui.core.object_keys import validate_object_key
 from uploader_gui.transfer.multipart_resume import discard_upload, open_run
 from uploader_gui.transfer.multipart_run import MultipartRun
 from uploader_gui.transfer.multipart_upload import UploadedPart, complete_upload, upload_part

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from enum import Enum
 
-from uploader_gui.core.crc32_combine import crc32_of_pieces
-from uploader_gui.core.part_plan import PartPlan, PartPlanner, PartRange
-from uploader_gui.fast.aws_errors import UploadGoneError
+from uploader_gui.aws.errors import UploadGoneError
+from uploader_gui.core.checksums.crc32_combine import crc32_of_pieces
+from uploader_gui.core.upload.part_plan import PartPlan, PartPlanner, PartRange
 from uploader_gui.store.records import MultipartRecord
 from uploader_gui.transfer.multipart_run import MultipartRun
 from uploader_gui.transfer.multipart_upload import (

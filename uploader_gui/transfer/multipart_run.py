@@ -11,8 +11,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from uploader_gui.core.crc32_combine import crc32_of_pieces
-from uploader_gui.core.part_plan import PartPlan
+from uploader_gui.core.checksums.crc32_combine import crc32_of_pieces
+from uploader_gui.core.upload.part_plan import PartPlan
 from uploader_gui.transfer.multipart_upload import UploadedPart
 from uploader_gui.transfer.transfer_context import TransferFile
 

@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from uploader_gui.core.crc32 import crc32_from_base64, crc32_to_base64
+from uploader_gui.aws.errors import UploadGoneError, is_not_found
+from uploader_gui.core.checksums.crc32 import crc32_from_base64, crc32_to_base64
 from uploader_gui.core.errors import PermanentError
-from uploader_gui.fast.aws_errors import UploadGoneError, is_not_found
 from uploader_gui.transfer.s3_requests import call, send
 from uploader_gui.transfer.source_reading import RequestBody
 

@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from enum import Enum
 
-from uploader_gui.core.file_states import FileState
+from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.transfer.multipart_run import MultipartRun
 from uploader_gui.transfer.transfer_context import TransferFile
 from uploader_gui.transfer.worker_pool import JobQueue

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from uploader_gui.core.crc32 import ReadStopped, crc32_to_base64
+from uploader_gui.core.checksums.crc32 import ReadStopped, crc32_to_base64
 from uploader_gui.core.errors import PermanentError
-from uploader_gui.core.part_plan import PartRange
+from uploader_gui.core.upload.part_plan import PartRange
 from uploader_gui.transfer.multipart_upload import CRC32, UploadedPart, checksum_crc32
 from uploader_gui.transfer.s3_requests import call, with_fresh_credentials
 from uploader_gui.transfer.transfer_context import (

@@ -14,8 +14,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from uploader_gui.aws.errors import AWS_EXCEPTIONS, ExpiredCredentialsError, translate
 from uploader_gui.core.errors import FatalError, RetryableError, SignInRequired
-from uploader_gui.fast.aws_errors import AWS_EXCEPTIONS, ExpiredCredentialsError, translate
 from uploader_gui.transfer.source_reading import RequestBody
 
 MAX_REFRESHES_PER_REQUEST = 3

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from uploader_gui.core.crc32 import ReadStopped, crc32_to_base64
+from uploader_gui.core.checksums.crc32 import ReadStopped, crc32_to_base64
 from uploader_gui.transfer.s3_requests import call, send, with_fresh_credentials
 from uploader_gui.transfer.source_reading import (
     STREAM_BLOCK_BYTES,

@@ -26,7 +26,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 
-from uploader_gui.core.crc32 import DEFAULT_CHUNK_BYTES, FASTEST_CRC32, Crc32Function, ReadStopped
+from uploader_gui.core.checksums.crc32 import (
+    DEFAULT_CHUNK_BYTES,
+    FASTEST_CRC32,
+    Crc32Function,
+    ReadStopped,
+)
 from uploader_gui.transfer.transfer_errors import SourceChangedError, SourceFileError
 
 DEFAULT_BUFFER_LIMIT_BYTES = 64 * 1024 * 1024

@@ -29,8 +29,8 @@ import boto3
 from botocore.config import Config
 from botocore.credentials import RefreshableCredentials
 
-from uploader_gui.core.profile import Profile
-from uploader_gui.fast.aws_clients import endpoint_host, proxies_for
+from uploader_gui.aws.clients import endpoint_host, proxies_for
+from uploader_gui.core.delivery.profile import Profile
 
 TRANSFER_CONNECT_TIMEOUT_S = 10
 # CompleteMultipartUpload of a large object can take a while on S3 (it keeps the connection

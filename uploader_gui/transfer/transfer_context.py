@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from uploader_gui.core.crc32 import crc32_from_base64
+from uploader_gui.core.checksums.crc32 import crc32_from_base64
+from uploader_gui.core.delivery.folder_index import IndexedFile
 from uploader_gui.core.events import Event, WarningRaised
-from uploader_gui.core.folder_index import IndexedFile
-from uploader_gui.core.part_plan import PartPlanner
-from uploader_gui.core.token_bucket import TokenBucket
-from uploader_gui.core.transfer_progress import TransferProgress
+from uploader_gui.core.upload.part_plan import PartPlanner
+from uploader_gui.core.upload.token_bucket import TokenBucket
+from uploader_gui.core.upload.transfer_progress import TransferProgress
 from uploader_gui.store.records import FileRecord, MultipartRecord
 from uploader_gui.transfer.s3_requests import CredentialsRefresher
 from uploader_gui.transfer.source_reading import BodyHooks, PartReader

@@ -7,7 +7,7 @@ its size or modification time moved. Errors from the archive are translated in o
 
 from __future__ import annotations
 
-from uploader_gui.core.crc32 import FileChangedError
+from uploader_gui.core.checksums.crc32 import FileChangedError
 from uploader_gui.core.errors import PermanentError
 
 

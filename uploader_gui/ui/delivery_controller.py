@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from uploader_gui.core.delivery.profile import Profile
+from uploader_gui.core.engine.session_states import SessionOutcome
 from uploader_gui.core.events import (
     Event,
     IndexEntrySkipped,
@@ -26,16 +28,14 @@ from uploader_gui.core.events import (
     SessionCrashed,
     SessionEnded,
 )
-from uploader_gui.core.profile import Profile
 from uploader_gui.core.questions import QuestionAsked
-from uploader_gui.core.session_states import SessionOutcome
-from uploader_gui.session.delivery_input import DeliveryInput
+from uploader_gui.wiring.delivery_input import DeliveryInput
 
 if TYPE_CHECKING:
     # The session brings boto3 (about a second to import): loaded when a delivery starts, so
     # the window shows at once.
-    from uploader_gui.auth.session import AuthSession
-    from uploader_gui.session.runner import DeliverySession, SessionOptions
+    from uploader_gui.auth.profile_sign_in import ProfileSignIn
+    from uploader_gui.wiring.delivery_session import DeliverySession, SessionOptions
 
 log = logging.getLogger(__name__)
 
@@ -131,12 +131,12 @@ class DeliveryController(QObject):
     def is_running(self) -> bool:
         return self._thread is not None
 
-    def start(self, profile: Profile, inputs: DeliveryInput, auth: AuthSession | None) -> bool:
+    def start(self, profile: Profile, inputs: DeliveryInput, auth: ProfileSignIn | None) -> bool:
         """Run a session for `inputs`; False (nothing started) while another one runs."""
         if self._thread is not None:
             return False
-        from uploader_gui.session.runner import DeliverySession, SessionOptions
-        from uploader_gui.session.session_setup import credentials_for
+        from uploader_gui.wiring.delivery_session import DeliverySession, SessionOptions
+        from uploader_gui.wiring.session_setup import credentials_for
 
         credentials, sign_in = credentials_for(profile, auth)
         options, emit = self.options or SessionOptions(), self._session_events

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from uploader_gui.core.engine.file_states import VERDICT_OK, FileState
 from uploader_gui.core.events import (
     Event,
     FileStateChanged,
@@ -23,8 +24,7 @@ from uploader_gui.core.events import (
     VerdictReceived,
     WarningRaised,
 )
-from uploader_gui.core.file_states import VERDICT_OK, FileState
-from uploader_gui.core.log_rows import readable_message
+from uploader_gui.core.protocol.log_rows import readable_message
 from uploader_gui.core.questions import QuestionAsked
 from uploader_gui.ui.file_table_model import FileUpdate
 

@@ -32,7 +32,7 @@ from uploader_gui.archive_service import (
     LocalArchiveStarter,
     list_archives,
 )
-from uploader_gui.core.profile import Profile
+from uploader_gui.core.delivery.profile import Profile
 from uploader_gui.ui.archive_runner import ArchiveRunner, LocalArchiveState
 from uploader_gui.ui.preflight_worker import (
     CHECKING_TEXT,

@@ -18,6 +18,8 @@ from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from uploader_gui.core.delivery.folder_index import FolderIndex
+from uploader_gui.core.engine.sign_in_pause import SIGN_IN_QUESTION_ID, SIGNED_IN, STOP
 from uploader_gui.core.events import (
     SessionCrashed,
     SessionEnded,
@@ -25,10 +27,7 @@ from uploader_gui.core.events import (
     TransferProgressed,
     WarningRaised,
 )
-from uploader_gui.core.folder_index import FolderIndex
 from uploader_gui.core.questions import QuestionAsked
-from uploader_gui.core.session_sign_in import SIGN_IN_QUESTION_ID, SIGNED_IN, STOP
-from uploader_gui.session.delivery_input import DeliveryInput
 from uploader_gui.ui.delivery_controller import DeliveryController
 from uploader_gui.ui.delivery_dialogs import (
     CANCEL_CHOICE,
@@ -47,9 +46,10 @@ from uploader_gui.ui.delivery_panel import DeliveryPanel
 from uploader_gui.ui.engine_bridge import EngineBridge
 from uploader_gui.ui.file_table_model import FileTableModel
 from uploader_gui.ui.transfer_bar import TransferBar
+from uploader_gui.wiring.delivery_input import DeliveryInput
 
 if TYPE_CHECKING:
-    from uploader_gui.session.runner import SessionOptions
+    from uploader_gui.wiring.delivery_session import SessionOptions
 
 
 class DeliveryView(QObject):

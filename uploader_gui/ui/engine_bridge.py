@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from uploader_gui.core.delivery.folder_index import FolderIndex
+from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.events import (
     Event,
     IndexEntrySkipped,
@@ -29,8 +31,6 @@ from uploader_gui.core.events import (
     IndexProgressed,
     IndexStarted,
 )
-from uploader_gui.core.file_states import FileState
-from uploader_gui.core.folder_index import FolderIndex
 from uploader_gui.ui.delivery_events import SessionBatch
 from uploader_gui.ui.file_table_model import FileRow, FileTableModel
 

@@ -24,8 +24,8 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from uploader_gui.core.file_states import FileState
-from uploader_gui.ui.formatting import exact_bytes_text, human_size, state_label
+from uploader_gui.core.engine.file_states import FileState
+from uploader_gui.core.formatting import exact_bytes_text, human_size, state_label
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 

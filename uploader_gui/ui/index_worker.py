@@ -21,14 +21,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
-from uploader_gui.core.errors import UserInputError
-from uploader_gui.core.events import Event
-from uploader_gui.core.folder_index import (
+from uploader_gui.core.delivery.folder_index import (
     FolderIndex,
     IndexCancelledError,
     IndexOptions,
     build_folder_index,
 )
+from uploader_gui.core.errors import UserInputError
+from uploader_gui.core.events import Event
 from uploader_gui.ui.engine_bridge import (
     EngineBridge,
     IndexCancelled,

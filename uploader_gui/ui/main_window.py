@@ -38,8 +38,8 @@ from PySide6.QtWidgets import (
 )
 
 from uploader_gui.archive_service import LocalArchiveStarter
+from uploader_gui.core.delivery.folder_index import FolderIndex, IndexOptions, build_folder_index
 from uploader_gui.core.events import IndexProgressed
-from uploader_gui.core.folder_index import FolderIndex, IndexOptions, build_folder_index
 from uploader_gui.ui.delivery_panel import DeliveryPanel
 from uploader_gui.ui.delivery_view import DeliveryView
 from uploader_gui.ui.engine_bridge import EngineBridge, IndexFailed, IndexSummary
@@ -52,7 +52,7 @@ from uploader_gui.ui.status_area import StatusArea
 from uploader_gui.ui.transfer_bar import TransferBar
 
 if TYPE_CHECKING:
-    from uploader_gui.session.runner import SessionOptions
+    from uploader_gui.wiring.delivery_session import SessionOptions
 
 APP_TITLE = "FAST Uploader"
 PLACEHOLDER_TEXT = "Drop a folder here or choose one"

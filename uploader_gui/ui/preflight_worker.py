@@ -19,16 +19,20 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from uploader_gui.core.errors import UserInputError
-from uploader_gui.core.folder_index import (
+from uploader_gui.core.delivery.folder_index import (
     FolderIndex,
     IndexCancelledError,
     IndexOptions,
     build_folder_index,
 )
-from uploader_gui.core.preflight import PreflightReport, read_label_and_index, run_preflight
-from uploader_gui.core.problems import Problem
-from uploader_gui.ui.formatting import count_text
+from uploader_gui.core.delivery.preflight import (
+    PreflightReport,
+    read_label_and_index,
+    run_preflight,
+)
+from uploader_gui.core.delivery.problems import Problem
+from uploader_gui.core.errors import UserInputError
+from uploader_gui.core.formatting import count_text
 
 log = logging.getLogger(__name__)
 

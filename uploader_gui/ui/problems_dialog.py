@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from uploader_gui.core.problems import Problem
+from uploader_gui.core.delivery.problems import Problem
 from uploader_gui.ui.text_table_model import TextTableModel
 
 HEADERS = ("Kind", "File", "Line", "Key", "What is wrong", "How to fix it")

@@ -18,27 +18,27 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from uploader_gui.app_dirs import app_dirs
+from uploader_gui.core.delivery.profile import Profile
 from uploader_gui.core.errors import UploaderError
-from uploader_gui.core.profile import Profile
 
 if TYPE_CHECKING:
     # botocore comes with the sign-in code: loaded on first use, so the window shows at once.
     from uploader_gui.auth.hosted_ui import SignIn
-    from uploader_gui.auth.session import AuthSession
+    from uploader_gui.auth.profile_sign_in import ProfileSignIn
 
 log = logging.getLogger(__name__)
 
 NOT_SIGNED_IN_TEXT = "Not signed in"
 CHECKING_TEXT = "Checking the kept sign-in…"
 WAITING_TEXT = "Waiting for the browser… (sign in there, or Cancel)"
-AuthFactory = Callable[[Profile], "AuthSession"]
+AuthFactory = Callable[[Profile], "ProfileSignIn"]
 
 
-def default_auth(profile: Profile) -> AuthSession:
-    from uploader_gui.auth.session import AuthSession
+def default_auth(profile: Profile) -> ProfileSignIn:
+    from uploader_gui.auth.profile_sign_in import ProfileSignIn
     from uploader_gui.auth.token_store import KnownAccounts, RefreshTokenStore
 
-    return AuthSession(
+    return ProfileSignIn(
         profile,
         store=RefreshTokenStore(),
         accounts=KnownAccounts(app_dirs().config_dir / "accounts.json"),
@@ -54,7 +54,7 @@ def signed_in_text(account: str | None) -> str:
 
 
 class SignInRow(QWidget):
-    """GUI-thread API; `auth` is the profile's AuthSession, shared with a delivery later."""
+    """GUI-thread API; `auth` is the profile's ProfileSignIn, shared with a delivery later."""
 
     statusReported = Signal(str, bool)  # text, signed in (from the worker)
     urlReady = Signal(str)  # from the worker: open it on the GUI thread
@@ -71,7 +71,7 @@ class SignInRow(QWidget):
         self._open_url = open_url
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sign-in")
         self._pending: SignIn | None = None
-        self.auth: AuthSession | None = None
+        self.auth: ProfileSignIn | None = None
         self.status_label = QLabel(NOT_SIGNED_IN_TEXT)
         self.status_label.setAccessibleName("Sign-in")
         self.sign_in_button = QPushButton("Sign &in…")
@@ -131,10 +131,10 @@ class SignInRow(QWidget):
 
     # --- worker thread --------------------------------------------------------------------------
 
-    def _resume(self, auth: AuthSession) -> None:
+    def _resume(self, auth: ProfileSignIn) -> None:
         self._report(auth, auth.resume)
 
-    def _sign_in(self, auth: AuthSession) -> None:
+    def _sign_in(self, auth: ProfileSignIn) -> None:
         def browser_sign_in() -> object:
             sign_in = self._pending = auth.new_sign_in()
             try:
@@ -146,10 +146,10 @@ class SignInRow(QWidget):
 
         self._report(auth, browser_sign_in)
 
-    def _sign_out(self, auth: AuthSession) -> None:
+    def _sign_out(self, auth: ProfileSignIn) -> None:
         self._report(auth, auth.sign_out)
 
-    def _report(self, auth: AuthSession, step: Callable[[], object]) -> None:
+    def _report(self, auth: ProfileSignIn, step: Callable[[], object]) -> None:
         try:
             step()
         except UploaderError as exc:

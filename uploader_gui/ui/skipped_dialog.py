@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from uploader_gui.core.formatting import count_text
 from uploader_gui.ui.engine_bridge import SkippedItem
-from uploader_gui.ui.formatting import count_text
 from uploader_gui.ui.text_table_model import TextTableModel
 
 _HEADERS = ("Path", "Why it was skipped", "Kind")

@@ -11,8 +11,8 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from uploader_gui.core.events import IndexProgressed
+from uploader_gui.core.formatting import count_text, human_rate, human_size
 from uploader_gui.ui.engine_bridge import IndexSummary
-from uploader_gui.ui.formatting import count_text, human_rate, human_size
 
 PROGRESS_STEPS = 1000
 

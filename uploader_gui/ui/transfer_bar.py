@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
+from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.events import SessionEnded, TransferProgressed
-from uploader_gui.core.file_states import FileState
-from uploader_gui.ui.formatting import count_text, human_rate, human_size, state_label
+from uploader_gui.core.formatting import count_text, human_rate, human_size, state_label
 
 PROGRESS_STEPS = 1000
 _COUNT_ORDER = tuple(state.value for state in FileState)

@@ -16,7 +16,7 @@ from uploader_gui.auth.identity_credentials import refresh_windows_s
 from uploader_gui.auth.pkce import new_pkce_pair
 from uploader_gui.auth.roles import select_delivery_role
 from uploader_gui.auth.tokens import decode_jwt_claims, tokens_from_response
-from uploader_gui.core.problems import ProblemsFound
+from uploader_gui.core.delivery.problems import ProblemsFound
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 # RFC 7636 Appendix B: these 32 octets give this verifier and this S256 challenge.

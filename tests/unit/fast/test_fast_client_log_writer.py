@@ -13,7 +13,7 @@ import pytest
 
 from uploader_gui.core.errors import RetryableError
 from uploader_gui.core.events import Event, WarningRaised
-from uploader_gui.core.log_rows import LogRow, parse_rows_strict
+from uploader_gui.core.protocol.log_rows import LogRow, parse_rows_strict
 from uploader_gui.fast.control_log import ClientLogClosed, ClientLogWriter
 
 

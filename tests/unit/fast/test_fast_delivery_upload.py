@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from uploader_gui.core.index_file import IndexEntry
-from uploader_gui.core.label import parse_label_text
-from uploader_gui.core.naming import DeliveryNames
+from uploader_gui.core.delivery.index_file import IndexEntry
+from uploader_gui.core.delivery.label import parse_label_text
+from uploader_gui.core.protocol.naming import DeliveryNames
 from uploader_gui.fast.delivery_upload import control_index_text, index_problems, label_problems
 
 LABEL = """\

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from uploader_gui.core.log_rows import parse_rows_strict
+from uploader_gui.core.protocol.log_rows import parse_rows_strict
 from uploader_gui.fast.control_log import ClientLogWriter
 from uploader_gui.fast.heartbeat import Heartbeat, HeartbeatSchedule
 

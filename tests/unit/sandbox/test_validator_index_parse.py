@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from uploader_gui.core.label import Label, parse_label_text
+from uploader_gui.core.delivery.label import Label, parse_label_text
 from uploader_gui.sandbox.validation_index import (
     NAN_CHECKSUM,
     IndexRejectedError,

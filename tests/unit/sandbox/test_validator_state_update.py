@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from uploader_gui.core.log_rows import LogRow, parse_rows_strict
+from uploader_gui.core.protocol.log_rows import LogRow, parse_rows_strict
 from uploader_gui.sandbox.validation_index import IndexRow, ServerIndex
 from uploader_gui.sandbox.validation_state import (
     ClientProtocolViolation,

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from uploader_gui.app_dirs import app_dirs
+from uploader_gui.core.engine.file_states import FileState, FileTracker
 from uploader_gui.core.errors import UserInputError
 from uploader_gui.core.events import Event, FileStateChanged
-from uploader_gui.core.file_states import FileState, FileTracker
 from uploader_gui.store.database import BUSY_TIMEOUT_S, Database
 from uploader_gui.store.delivery_files import DeliveryFiles
 from uploader_gui.store.records import RegisteredFile

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from tests.unit.store.test_state_store import A, file_rows, new_delivery
+from uploader_gui.core.engine.file_states import FileState, FileTracker
 from uploader_gui.core.errors import FatalError
 from uploader_gui.core.events import Event
-from uploader_gui.core.file_states import FileState, FileTracker
 from uploader_gui.store.state_store import StateStore
 
 

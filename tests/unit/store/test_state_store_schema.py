@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.errors import FatalError
-from uploader_gui.core.file_states import FileState
 from uploader_gui.store.database import Database
 from uploader_gui.store.schema import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version
 from uploader_gui.store.state_store import StateStore

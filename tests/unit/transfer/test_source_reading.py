@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from uploader_gui.core.crc32 import ReadStopped
+from uploader_gui.core.checksums.crc32 import ReadStopped
 from uploader_gui.transfer.source_reading import (
     BodyHooks,
     FileRangeBody,

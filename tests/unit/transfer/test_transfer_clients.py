@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from uploader_gui.core.profile import Profile
-from uploader_gui.fast.aws_clients import endpoint_host, proxies_for
+from uploader_gui.aws.clients import endpoint_host, proxies_for
+from uploader_gui.core.delivery.profile import Profile
 from uploader_gui.transfer.transfer_clients import transfer_config
 
 PROXIES = {"https": "http://proxy.example:3128", "http": "http://proxy.example:3128", "ftp": "x"}

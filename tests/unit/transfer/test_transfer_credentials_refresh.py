@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from uploader_gui.aws.errors import ExpiredCredentialsError
 from uploader_gui.core.errors import RetryableError, SignInRequired
-from uploader_gui.fast.aws_errors import ExpiredCredentialsError
 from uploader_gui.transfer.s3_requests import CredentialsRefresher, with_fresh_credentials
 
 

@@ -1,0 +1,257 @@
+"""`uploader-gui bench index`: folder-index throughput as a ratio to `cat` on the same files.
+
+Builds, in a temporary folder, one 1 GiB file and 10,000 files of 16 KiB (`--quick`: 128 MiB and
+2,000), reads everything once so the page cache is warm for both contenders, then alternates
+`cat FILES > /dev/null` and our index with checksums (walk, hash, write the CSV) on each part of
+the tree: cat, index, cat, index, ... The best run of each is compared, as a ratio
+(index GB/s / cat GB/s): at least 0.5 is required, 0.8 is the goal. `cat`'s time includes
+starting its process (about a millisecond). It also prints each importable CRC32
+implementation's speed on an in-memory buffer, which is why the index uses the one it uses.
+
+Exit status: 0 when every ratio reaches the floor, 1 when one does not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from uploader_gui.core.checksums.crc32 import (
+    DEFAULT_CHUNK_BYTES,
+    FASTEST_CRC32,
+    Crc32Implementation,
+    available_crc32_implementations,
+)
+from uploader_gui.core.delivery.folder_index import IndexOptions, build_folder_index
+from uploader_gui.core.delivery.index_file import write_index
+
+MIB = 1024 * 1024
+RATIO_FLOOR = 0.5
+RATIO_GOAL = 0.8
+CRC_BUFFER_SIZES = (16 * 1024, DEFAULT_CHUNK_BYTES)
+CRC_SECONDS_PER_FIGURE = 0.3
+
+
+@dataclass(frozen=True)
+class TreeShape:
+    big_file_bytes: int
+    small_files: int
+    small_file_bytes: int = 16 * 1024
+
+
+FULL = TreeShape(big_file_bytes=1024 * MIB, small_files=10_000)
+QUICK = TreeShape(big_file_bytes=128 * MIB, small_files=2_000)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Part of the tree timed on its own: a folder and the files `cat` reads there."""
+
+    label: str
+    folder: Path
+    files: tuple[str, ...]
+    size_bytes: int
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quick", action="store_true", help="smaller tree, fewer runs (< 20 s)")
+    parser.add_argument("--rounds", type=int, help="cat/index pairs per part (default 3, quick 2)")
+    parser.add_argument("--dir", type=Path, help="where to build the temporary tree")
+    parser.add_argument("--big-mib", type=int, help="size of the big file in MiB (overrides)")
+    parser.add_argument("--small-files", type=int, help="number of 16 KiB files (overrides)")
+
+
+def run(args: argparse.Namespace) -> int:
+    shape = _shape(args)
+    rounds = args.rounds or (2 if args.quick else 3)
+    options = IndexOptions()
+    print(
+        f"bench index: {platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs, CRC32 by {FASTEST_CRC32.name}, {options.workers} reading "
+        f"threads, {options.chunk_bytes // MIB} MiB reads",
+        flush=True,
+    )
+    _print_crc32_speeds(available_crc32_implementations())
+    _print_thread_speedup(FASTEST_CRC32)
+    cat = shutil.which("cat")
+    with tempfile.TemporaryDirectory(prefix="uploader-gui-bench-", dir=args.dir) as temporary:
+        work = Path(temporary)
+        scopes = _build_tree(work / "tree", shape)
+        print(
+            f"tree: 1 file of {shape.big_file_bytes / MIB:,.0f} MiB and {shape.small_files:,} "
+            f"files of {shape.small_file_bytes // 1024} KiB; page cache warm for cat and index "
+            f"alike; best of {rounds} alternating runs (cat, index, cat, index, ...)",
+            flush=True,
+        )
+        ratios = [_time_scope(scope, cat, options, work / "index.csv", rounds) for scope in scopes]
+    return _verdict([r for r in ratios if r is not None])
+
+
+def _shape(args: argparse.Namespace) -> TreeShape:
+    base = QUICK if args.quick else FULL
+    big = args.big_mib * MIB if args.big_mib is not None else base.big_file_bytes
+    small = args.small_files if args.small_files is not None else base.small_files
+    return TreeShape(big, small, base.small_file_bytes)
+
+
+def _print_crc32_speeds(implementations: tuple[Crc32Implementation, ...]) -> None:
+    sizes = "   ".join(f"{_size_label(size):>8}" for size in CRC_BUFFER_SIZES)
+    print(f"CRC32 on an in-memory buffer, GB/s:    {sizes}")
+    names = {implementation.name for implementation in implementations}
+    for implementation in implementations:
+        speeds = "   ".join(
+            f"{_crc32_speed(implementation, size) / 1e9:8.2f}" for size in CRC_BUFFER_SIZES
+        )
+        chosen = "   <- used" if implementation.name == FASTEST_CRC32.name else ""
+        print(f"  {implementation.name:<36}{speeds}{chosen}", flush=True)
+    for missing in ("isal", "zlib-ng", "awscrt"):
+        if missing not in names:
+            print(f"  {missing:<36}not installed")
+
+
+def _print_thread_speedup(implementation: Crc32Implementation) -> None:
+    """How much faster two threads hash than one: above 1 only if the GIL is released.
+
+    1 MiB buffers stay in each core's cache, so this measures the GIL, not memory bandwidth.
+    """
+    buffers = [memoryview(os.urandom(MIB)) for _ in range(2)]
+    started = time.perf_counter()
+    for _ in range(100):
+        implementation.function(buffers[0], 0)
+    calls = max(100, int(100 * CRC_SECONDS_PER_FIGURE / (time.perf_counter() - started)))
+
+    def hash_calls(buffer: memoryview) -> None:
+        for _ in range(calls):
+            implementation.function(buffer, 0)
+
+    started = time.perf_counter()
+    for buffer in buffers:
+        hash_calls(buffer)
+    one_thread_s = time.perf_counter() - started
+    threads = [threading.Thread(target=hash_calls, args=(buffer,)) for buffer in buffers]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    two_threads_s = time.perf_counter() - started
+    print(
+        f"  two threads hash 1 MiB buffers {one_thread_s / two_threads_s:.2f}x as fast as one "
+        f"with {implementation.name} (2.0 = the GIL is released; {os.cpu_count()} CPUs)",
+        flush=True,
+    )
+
+
+def _crc32_speed(implementation: Crc32Implementation, size_bytes: int) -> float:
+    buffer = memoryview(os.urandom(size_bytes))
+    done_bytes, started = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - started) < CRC_SECONDS_PER_FIGURE:
+        for _ in range(max(1, (64 * MIB) // size_bytes)):
+            implementation.function(buffer, 0)
+        done_bytes += max(1, (64 * MIB) // size_bytes) * size_bytes
+    return done_bytes / elapsed
+
+
+def _size_label(size_bytes: int) -> str:
+    return f"{size_bytes // MIB} MiB" if size_bytes >= MIB else f"{size_bytes // 1024} KiB"
+
+
+def _build_tree(root: Path, shape: TreeShape) -> list[Scope]:
+    big_folder, small_folder = root / "big", root / "small"
+    big_folder.mkdir(parents=True)
+    small_folder.mkdir()
+    block = os.urandom(8 * MIB)
+    with (big_folder / "big.bin").open("wb") as stream:
+        remaining = shape.big_file_bytes
+        while remaining > 0:
+            stream.write(block[: min(remaining, len(block))])
+            remaining -= min(remaining, len(block))
+    small_names = [f"{n:05d}.bin" for n in range(shape.small_files)]
+    for name in small_names:
+        (small_folder / name).write_bytes(os.urandom(shape.small_file_bytes))
+    small_bytes = shape.small_files * shape.small_file_bytes
+    return [
+        Scope(
+            f"1 file of {_mib(shape.big_file_bytes)}",
+            big_folder,
+            ("big.bin",),
+            shape.big_file_bytes,
+        ),
+        Scope(
+            f"{shape.small_files:,} files of {shape.small_file_bytes // 1024} KiB",
+            small_folder,
+            tuple(small_names),
+            small_bytes,
+        ),
+        Scope(
+            "the whole tree",
+            root,
+            ("big/big.bin", *(f"small/{name}" for name in small_names)),
+            shape.big_file_bytes + small_bytes,
+        ),
+    ]
+
+
+def _mib(size_bytes: int) -> str:
+    return f"{size_bytes / MIB:,.0f} MiB"
+
+
+def _time_scope(
+    scope: Scope, cat: str | None, options: IndexOptions, output: Path, rounds: int
+) -> float | None:
+    def index() -> None:
+        write_index(build_folder_index(scope.folder, options), output)
+
+    def cat_files() -> None:
+        assert cat is not None
+        subprocess.run([cat, *scope.files], cwd=scope.folder, stdout=subprocess.DEVNULL, check=True)
+
+    contenders: list[tuple[str, Callable[[], None]]] = [("index", index)]
+    if cat is not None:
+        contenders.insert(0, ("cat", cat_files))
+    for _, contender in contenders:  # warm the page cache (and the code) for both alike
+        contender()
+    best = {name: float("inf") for name, _ in contenders}
+    for _ in range(rounds):
+        for name, contender in contenders:
+            started = time.perf_counter()
+            contender()
+            best[name] = min(best[name], time.perf_counter() - started)
+    return _print_scope(scope, best)
+
+
+def _print_scope(scope: Scope, best_s: dict[str, float]) -> float | None:
+    index_rate = scope.size_bytes / best_s["index"] / 1e9
+    if "cat" not in best_s:
+        print(f"  {scope.label:<28} index {index_rate:6.2f} GB/s   (no `cat` here: no ratio)")
+        return None
+    cat_rate = scope.size_bytes / best_s["cat"] / 1e9
+    ratio = index_rate / cat_rate
+    print(
+        f"  {scope.label:<28} cat {cat_rate:6.2f} GB/s   index {index_rate:6.2f} GB/s   "
+        f"index/cat {ratio:5.2f}",
+        flush=True,
+    )
+    return ratio
+
+
+def _verdict(ratios: list[float]) -> int:
+    if not ratios:
+        print("no ratio measured")
+        return 0
+    worst = min(ratios)
+    if worst < RATIO_FLOOR:
+        print(f"FAIL: the worst ratio {worst:.2f} is below the floor {RATIO_FLOOR}")
+        return 1
+    goal = "goal met" if worst >= RATIO_GOAL else f"below the goal {RATIO_GOAL}"
+    print(f"ok: the worst ratio {worst:.2f} is above the floor {RATIO_FLOOR} ({goal})")
+    return 0

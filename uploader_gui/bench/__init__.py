@@ -1,1 +1,0 @@
-"""Benchmarks behind `uploader-gui bench` (figures, not pass/fail tests)."""

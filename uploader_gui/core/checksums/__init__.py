@@ -1,0 +1,1 @@
+"""CRC32 as the archive checks it: fast file hashing and combining the CRC32s of parts."""

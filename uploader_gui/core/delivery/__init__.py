@@ -1,0 +1,1 @@
+"""The delivery model: label, index, pre-flight, file fingerprints and connection profiles."""

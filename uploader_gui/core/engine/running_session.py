@@ -1,0 +1,327 @@
+"""A delivery session once the validator is listening: the transfer runs, the client-log rows
+they cause, the verdicts, the commands, and the rules that end it.
+
+Everything here runs on the engine thread, one inbox message at a time. Finish rules
+(issue 5): complete when every file is valid or has a final state (invalid, or failed for
+good); stop when more than 10 files failed validation, when the validator writes `shutdown` or
+`stop` early (or stays silent far longer than its keepalives allow), when the lock is lost, or
+when the person stops or cancels.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from uploader_gui.core.engine.file_states import MAX_TRANSFER_FAILURES, FileState, FileTracker
+from uploader_gui.core.engine.inbox import (
+    AttemptEnded,
+    Command,
+    CommandName,
+    LockWasLost,
+    Message,
+    RunEnded,
+    SessionInbox,
+    ValidatorRows,
+)
+from uploader_gui.core.engine.ports import (
+    ControlChannel,
+    TransferFactory,
+    TransferPort,
+    TransferWiring,
+)
+from uploader_gui.core.engine.session_plan import SessionFile
+from uploader_gui.core.engine.session_states import SessionOutcome, SessionState
+from uploader_gui.core.engine.sign_in_pause import SIGNED_IN, SignInPause, SignInWatch
+from uploader_gui.core.engine.transfer_rows import TransferRowGuard
+from uploader_gui.core.events import (
+    Event,
+    TransferAttemptEnded,
+    TransferRunEnded,
+    ValidatorRowReceived,
+    WarningRaised,
+)
+from uploader_gui.core.protocol.log_rows import LogRow, readable_message
+
+FINAL_FILE_STATES = frozenset({FileState.VALID, FileState.INVALID, FileState.FAILED})
+RUN_CANCELLED = "cancelled"
+RUN_STOPPED = "stopped"
+
+Ending = tuple[SessionOutcome, str]
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Timings of the running session."""
+
+    tick_s: float = 0.5
+    # The validator writes a keepalive every 10 s when idle; this much silence means it is gone.
+    validator_silence_timeout_s: float = 300.0
+    transfer_close_timeout_s: float = 60.0
+
+
+class RunningSession:
+    """The transferring / awaiting-verdicts part of a session (engine thread only)."""
+
+    def __init__(
+        self,
+        *,
+        control: ControlChannel,
+        tracker: FileTracker,
+        files: Mapping[str, SessionFile],
+        expected_paths: Iterable[str],
+        transfer_bucket: str,
+        transfers: TransferFactory,
+        inbox: SessionInbox,
+        emit: Callable[[Event], None],
+        enter: Callable[[SessionState, str], None],
+        settings: RunSettings,
+        monotonic: Callable[[], float] = time.monotonic,
+        sign_in: SignInWatch | None = None,
+    ) -> None:
+        self._control = control
+        self._tracker = tracker
+        self._files = files
+        self._guard = TransferRowGuard(expected_paths)
+        self._inbox = inbox
+        self._emit = emit
+        self._enter = enter
+        self._settings = settings
+        self._monotonic = monotonic
+        self._transfer: TransferPort = transfers(
+            TransferWiring(tracker, transfer_bucket, self._on_transfer_event, self._on_attempt)
+        )
+        self._is_run_active = False
+        self._run_failure = ""
+        self._is_retry_requested = False
+        self._is_paused = False
+        self._is_cancel_requested = False
+        self._is_stop_requested = False
+        self._validator_ended = ""
+        self._lock_lost = ""
+        self._last_validator_row_at = monotonic()
+        self._sign_in = SignInPause(sign_in, emit)
+        self._run_files: list[SessionFile] = []
+        self._sign_in_declined = ""
+
+    # --- called from other threads -------------------------------------------------------------
+
+    def _on_attempt(self, event: TransferAttemptEnded) -> None:
+        self._emit(event)
+        self._inbox.post(AttemptEnded(event))
+
+    def _on_transfer_event(self, event: Event) -> None:
+        self._emit(event)
+        if isinstance(event, TransferRunEnded):
+            self._inbox.post(RunEnded(event))
+
+    # --- engine thread ---------------------------------------------------------------------------
+
+    def start(self, files: list[SessionFile], settings: Iterable[Command]) -> None:
+        for command in settings:
+            self.handle(command)
+        self._start_run(files)
+
+    def run_until_done(self) -> Ending:
+        """Handle messages until a finish rule says the session is over."""
+        while (ending := self.ending()) is None:
+            for message in self._inbox.take(self._settings.tick_s):
+                self.handle(message)
+                # Checked after every message: past the failure limit, not one more row.
+                if (ending := self.ending()) is not None:
+                    return ending
+            self._watch_validator()
+        return ending
+
+    def close(self) -> None:
+        """Stop the transfer engine: what is in flight is paused with its parts kept."""
+        self._sign_in.close()
+        self._transfer.close(self._settings.transfer_close_timeout_s)
+
+    def handle(self, message: Message) -> None:
+        if isinstance(message, AttemptEnded):
+            self._write_transfer_row(message.event)
+        elif isinstance(message, ValidatorRows):
+            self.apply_rows(message.rows)
+        elif isinstance(message, RunEnded):
+            self._run_ended(message.event)
+        elif isinstance(message, LockWasLost):
+            self._lock_lost = message.message
+        else:
+            self._command(message)
+
+    def apply_rows(self, rows: Iterable[LogRow]) -> None:
+        """Apply validator rows: verdicts, and the validator's own end."""
+        for row in rows:
+            self._last_validator_row_at = self._monotonic()
+            text = readable_message(row.message)
+            self._emit(_row_event(row, text))
+            if row.category == "validation":
+                self._tracker.apply_verdict(row.ref, row.status, row.message)
+                self._guard.note_verdict(row.ref)
+            elif row.category in ("shutdown", "stop") and not self._validator_ended:
+                self._validator_ended = _validator_end_reason(row, text)
+            elif row.category == "init" and row.status in ("error", "failure"):
+                self._emit(WarningRaised(f"The validator reported an error ({row.ref})", text))
+
+    def ending(self) -> Ending | None:
+        """The finish rule that applies now, if any (and starts a requested retry run)."""
+        if self._lock_lost:
+            return SessionOutcome.LOCK_LOST, self._lock_lost
+        if self._tracker.has_exceeded_failure_limit:
+            return SessionOutcome.TOO_MANY_FAILURES, (
+                f"{self._tracker.failure_count} files failed validation, more than the "
+                f"{MAX_TRANSFER_FAILURES} the archive allows in one session; the delivery stopped"
+            )
+        if self._validator_ended:
+            return SessionOutcome.VALIDATOR_STOPPED, self._validator_ended
+        if self._is_stop_requested:
+            return SessionOutcome.INTERRUPTED, "stopped on request; run again to resume"
+        if self._is_cancel_requested and not self._is_run_active:
+            return SessionOutcome.CANCELLED, "cancelled; partial uploads were discarded"
+        if self._is_run_active:
+            return None
+        if self._sign_in_declined:
+            return SessionOutcome.SIGN_IN_ENDED, self._sign_in_declined
+        if self._sign_in.is_waiting:
+            return self._sign_in_answered()
+        if self._run_failure:
+            return SessionOutcome.FAILED, self._run_failure
+        if self._is_retry_requested and self._retry_failed_files():
+            return None
+        return self._ending_by_file_states()
+
+    # --- internals -----------------------------------------------------------------------------
+
+    def _ending_by_file_states(self) -> Ending | None:
+        counts = self._tracker.count_by_state()
+        unsettled = {state: n for state, n in counts.items() if state not in FINAL_FILE_STATES}
+        if not unsettled:
+            total = len(self._tracker)
+            if counts.get(FileState.VALID, 0) == total:
+                return SessionOutcome.ALL_VALID, f"all {total} files are valid"
+            return SessionOutcome.WITH_PROBLEMS, _problem_summary(counts)
+        if set(unsettled) == {FileState.DONE}:
+            self._enter(SessionState.AWAITING_VERDICTS, f"{unsettled[FileState.DONE]} files")
+            return None
+        if FileState.DONE in unsettled:
+            return None
+        stuck = ", ".join(f"{n} {state.label}" for state, n in sorted(unsettled.items()))
+        return SessionOutcome.FAILED, f"the transfer ended with files left unsent ({stuck})"
+
+    def _command(self, command: Command) -> None:
+        name = command.name
+        if name is CommandName.PAUSE:
+            self._is_paused = True
+            self._transfer.pause()
+        elif name is CommandName.RESUME:
+            self._is_paused = False
+            self._transfer.resume()
+        elif name is CommandName.CANCEL:
+            self._is_cancel_requested = True
+            self._transfer.cancel()
+        elif name is CommandName.RETRY_FAILED:
+            self._is_retry_requested = True
+        elif name is CommandName.STOP:
+            self._is_stop_requested = True
+        elif name is CommandName.SET_CONCURRENCY and command.value is not None:
+            self._transfer.set_concurrency(int(command.value))
+        elif name is CommandName.SET_BANDWIDTH:
+            self._transfer.set_bandwidth_limit(command.value)
+
+    def _start_run(self, files: list[SessionFile]) -> None:
+        self._run_files = files
+        self._is_run_active = True
+        self._run_failure = ""
+        self._enter(SessionState.TRANSFERRING, f"{len(files)} files")
+        self._transfer.start(files)
+        if self._is_paused:
+            self._transfer.pause()
+
+    def _retry_failed_files(self) -> bool:
+        self._is_retry_requested = False
+        failed = [self._files[p] for p in self._tracker.paths_in(FileState.FAILED)]
+        if not failed:
+            return False
+        self._start_run(failed)
+        return True
+
+    def _run_ended(self, event: TransferRunEnded) -> None:
+        self._is_run_active = False
+        if event.outcome == RUN_STOPPED and not self._is_stop_requested:
+            if self._sign_in.should_ask() and not self._is_cancel_requested:
+                self._sign_in.ask(event.message or "Your sign-in has ended.")
+                self._enter(SessionState.TRANSFERRING, "paused: sign in again to continue")
+                return
+            self._run_failure = event.message or "the transfer stopped"
+
+    def _sign_in_answered(self) -> Ending | None:
+        """While the question is open nothing ends; an answer resumes or ends the session."""
+        answer = self._sign_in.answer()
+        if answer is None:
+            return None
+        if answer != SIGNED_IN:
+            self._sign_in_declined = (
+                "stopped: the archive needs a new sign-in; finished and partly sent files are "
+                "kept, run again to resume"
+            )
+            return SessionOutcome.SIGN_IN_ENDED, self._sign_in_declined
+        # The validator's log could not be read while signed out: its silence is ours.
+        self._last_validator_row_at = self._monotonic()
+        unsettled = [
+            file
+            for file in self._run_files
+            if self._tracker.state(file.path) not in FINAL_FILE_STATES | {FileState.DONE}
+        ]
+        if not unsettled:
+            return self._ending_by_file_states()
+        self._start_run(unsettled)
+        return None
+
+    def _write_transfer_row(self, event: TransferAttemptEnded) -> None:
+        refusal = self._guard.refusal(event.path, is_ok=event.is_ok)
+        if refusal is not None:
+            self._emit(WarningRaised(f"No transfer row written for {event.path}", refusal))
+            return
+        if event.is_ok:
+            self._control.write_row("transfer", event.path, "ok")
+        else:
+            self._control.write_row("transfer", event.path, "error", event.message or "failed")
+        self._guard.note_written(event.path, is_ok=event.is_ok)
+
+    def _watch_validator(self) -> None:
+        if self._sign_in.is_waiting:
+            return
+        silent_s = self._monotonic() - self._last_validator_row_at
+        limit_s = self._settings.validator_silence_timeout_s
+        if silent_s > limit_s and not self._validator_ended:
+            self._validator_ended = (
+                f"the validator wrote nothing for {silent_s:.0f} s (it writes a keepalive every "
+                "10 s while idle): it is gone or its log cannot be read"
+            )
+
+
+def _row_event(row: LogRow, text: str) -> ValidatorRowReceived:
+    return ValidatorRowReceived(
+        time=row.time,
+        category=row.category,
+        ref=row.ref,
+        status=row.status,
+        message=row.message,
+        readable_message=text,
+        agent_id=row.agent_id,
+    )
+
+
+def _validator_end_reason(row: LogRow, text: str) -> str:
+    said = f": {text.replace(chr(10), '; ')}" if text else ""
+    return f"the validator ended the session early ({row.category} {row.status}){said}"
+
+
+def _problem_summary(counts: Mapping[FileState, int]) -> str:
+    parts = [f"{counts.get(FileState.VALID, 0)} valid"]
+    for state in (FileState.INVALID, FileState.FAILED):
+        if counts.get(state):
+            parts.append(f"{counts[state]} {state.label}")
+    return "the delivery ended with files that are not valid: " + ", ".join(parts)

@@ -1,0 +1,1 @@
+"""How bytes are sent: part sizes, retries, bandwidth limit, progress counting."""

@@ -1,0 +1,172 @@
+"""A delivery session with its real adapters, on a thread of its own (DESIGN.md §2).
+
+```
+session = DeliverySession(profile, DeliveryInput(profile.name, source, label, index), emit=q.put)
+session.start()             # the engine thread; the GUI wraps `session.run` in a QThread
+session.pause(); session.resume(); session.retry_failed(); session.stop(); session.cancel()
+summary = session.wait()    # SessionSummary: outcome, exit status, problems, receipt paths
+```
+
+Wiring: `RequestFromFiles` reads the label and the index (or the folder) and holds the local
+one-uploader-per-delivery lock; `ArchiveControl` is the control channel; `StoreSession` the
+state store; `EngineTransfers` the transfer engine with one boto3 client per worker, made from
+the control channel's session and credentials; `ReceiptWriter` writes the receipt.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from botocore.credentials import RefreshableCredentials
+
+from uploader_gui.core.delivery.profile import Profile
+from uploader_gui.core.engine.ports import TransferPort, TransferWiring
+from uploader_gui.core.engine.running_session import RunSettings
+from uploader_gui.core.engine.session_engine import SessionEngine
+from uploader_gui.core.engine.session_summary import SessionSummary
+from uploader_gui.core.engine.sign_in_pause import SignInWatch
+from uploader_gui.core.events import Event
+from uploader_gui.fast.control_lock import AskTakeover
+from uploader_gui.store.state_store import StateStore
+from uploader_gui.transfer.engine import TransferSettings
+from uploader_gui.transfer.transfer_clients import TransferClientFactory, refresh_hook
+from uploader_gui.transfer.transfer_context import LocalSource
+from uploader_gui.wiring.control_channel import (
+    ArchiveControl,
+    ControlSettings,
+    CredentialsSource,
+    static_credentials,
+)
+from uploader_gui.wiring.delivery_input import DeliveryInput, RequestFromFiles
+from uploader_gui.wiring.receipt_writer import ReceiptWriter
+from uploader_gui.wiring.store_port import StoreSession
+from uploader_gui.wiring.transfer_port import EngineTransfers
+
+
+def _ignore(event: Event) -> None:
+    del event
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """How the session runs; every default is the protocol's or the app's."""
+
+    receipt_folder: Path | None = None  # None: the app's receipts folder
+    store_path: Path | None = None  # None: the app's state store
+    control: ControlSettings = field(default_factory=ControlSettings)
+    run: RunSettings = field(default_factory=RunSettings)
+    transfer: TransferSettings = field(default_factory=TransferSettings)
+
+
+class DeliverySession:
+    """One session of one delivery with the real adapters; commands from any thread."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        inputs: DeliveryInput,
+        *,
+        emit: Callable[[Event], None] = _ignore,
+        options: SessionOptions | None = None,
+        credentials: CredentialsSource = static_credentials,
+        ask_takeover: AskTakeover | None = None,
+        sign_in: SignInWatch | None = None,
+    ) -> None:
+        """`sign_in`: for a `[cognito]` profile, what tells a stopped run that a new sign-in
+        would let it go on (`SignedInCredentials`); the session then pauses and asks."""
+        self.options = options or SessionOptions()
+        self._profile = profile
+        self._store = StateStore(self.options.store_path)
+        self._loader = RequestFromFiles(inputs, self._store, emit=emit)
+        self._control = ArchiveControl(
+            profile,
+            credentials=credentials,
+            ask_takeover=ask_takeover,
+            emit=emit,
+            settings=self.options.control,
+        )
+        self._store_port = StoreSession(self._store)
+        self.engine = SessionEngine(
+            self._loader,
+            control=self._control,
+            store=self._store_port,
+            transfers=self._make_transfers,
+            receipts=ReceiptWriter(self._store, self.options.receipt_folder),
+            emit=emit,
+            settings=self.options.run,
+            sign_in=sign_in,
+        )
+        self._thread: threading.Thread | None = None
+        self._summary: SessionSummary | None = None
+        self._done = threading.Event()
+
+    # --- running ---------------------------------------------------------------------------------
+
+    def run(self) -> SessionSummary:
+        """The whole session on the calling thread; the store is closed afterwards."""
+        try:
+            self._summary = self.engine.run()
+        finally:
+            self._loader.release()
+            self._store.close()
+            self._done.set()
+        return self._summary
+
+    def start(self) -> None:
+        """Run the session on a new thread (`wait()` for its summary)."""
+        if self._thread is not None:
+            raise RuntimeError("the session was started already")
+        self._thread = threading.Thread(target=self.run, name="delivery-session", daemon=True)
+        self._thread.start()
+
+    def wait(self, timeout_s: float | None = None) -> SessionSummary | None:
+        """The summary once the session ended; None if it is still running after `timeout_s`."""
+        if not self._done.wait(timeout_s):
+            return None
+        return self._summary
+
+    # --- commands (any thread) -------------------------------------------------------------------
+
+    def pause(self) -> None:
+        self.engine.pause()
+
+    def resume(self) -> None:
+        self.engine.resume()
+
+    def cancel(self) -> None:
+        self.engine.cancel()
+
+    def retry_failed(self) -> None:
+        self.engine.retry_failed()
+
+    def stop(self) -> None:
+        self.engine.stop()
+
+    def set_concurrency(self, count: int) -> None:
+        self.engine.set_concurrency(count)
+
+    def set_bandwidth_limit(self, bytes_per_s: float | None) -> None:
+        self.engine.set_bandwidth_limit(bytes_per_s)
+
+    # --- wiring ----------------------------------------------------------------------------------
+
+    def _make_transfers(self, wiring: TransferWiring) -> TransferPort:
+        session = self._control.boto3_session
+        request = self._loader.request
+        if session is None or request is None:
+            raise RuntimeError("the transfer starts only after connecting and reading the files")
+        credentials = self._control.botocore_credentials
+        refresh = (
+            refresh_hook(credentials) if isinstance(credentials, RefreshableCredentials) else None
+        )
+        return EngineTransfers(
+            wiring,
+            records=self._store_port.delivery_files,
+            source=LocalSource(Path(request.source_root)),
+            client_factory=TransferClientFactory(session, self._profile),
+            settings=self.options.transfer,
+            refresh_credentials=refresh,
+        )

@@ -1,0 +1,83 @@
+"""Writing a delivery's receipt from the state store: JSON and CSV, each atomically.
+
+The folder is the person's choice; by default the app's own `receipts` folder
+(`app_dirs().receipts_dir`), never the current directory. Each file is written to a temporary
+file in the same folder, fsynced, then renamed over the final name, so a receipt is whole or
+absent, never half-written.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from uploader_gui.app_dirs import app_dirs
+from uploader_gui.core.delivery.index_file import write_text_atomically
+from uploader_gui.core.engine.receipt import (
+    ReceiptDelivery,
+    ReceiptFile,
+    receipt_csv_text,
+    receipt_file_stem,
+    receipt_json_text,
+)
+from uploader_gui.store.state_store import StateStore
+
+
+def receipt_of(store: StateStore, delivery_key: int) -> tuple[ReceiptDelivery, list[ReceiptFile]]:
+    """The receipt's contents, as the store has them now (`KeyError` for an unknown key)."""
+    record = store.delivery(delivery_key)
+    delivery = ReceiptDelivery(
+        delivery_key=record.key,
+        dataset=record.dataset,
+        delivery_id=record.delivery_id,
+        transfer_type=record.transfer_type,
+        profile_name=record.profile_name,
+        agent_id=record.agent_id,
+        source=record.source_root,
+        state=record.state,
+        outcome=record.outcome,
+        started_at=record.started_at,
+        ended_at=record.ended_at,
+    )
+    files = store.delivery_files(delivery_key)
+    entries = []
+    for path, _ in files.states():
+        saved = files.record(path)
+        entries.append(
+            ReceiptFile(
+                path=saved.path,
+                size_bytes=saved.size_bytes,
+                crc32=saved.crc32,
+                state=saved.state,
+                verdict_message=saved.verdict_message,
+                last_error=saved.last_error,
+                attempts=saved.attempts,
+                uploaded_at=saved.uploaded_at,
+                validated_at=saved.validated_at,
+            )
+        )
+    return delivery, entries
+
+
+class ReceiptWriter:
+    """The session's `ReceiptSink`: JSON + CSV into `folder` (default: the app's receipts)."""
+
+    def __init__(self, store: StateStore, folder: Path | None = None) -> None:
+        self._store = store
+        self._folder = folder
+
+    @property
+    def folder(self) -> Path:
+        return self._folder if self._folder is not None else app_dirs().receipts_dir
+
+    def write_receipt(self, delivery_key: int) -> tuple[str, ...]:
+        delivery, files = receipt_of(self._store, delivery_key)
+        folder = self.folder
+        folder.mkdir(parents=True, exist_ok=True)
+        ended_at = delivery.ended_at or datetime.now(UTC).isoformat()
+        stem = receipt_file_stem(delivery, ended_at)
+        json_path = folder / f"{stem}.json"
+        csv_path = folder / f"{stem}.csv"
+        write_text_atomically(json_path, receipt_json_text(delivery, files))
+        write_text_atomically(csv_path, receipt_csv_text(files))
+        return str(json_path), str(csv_path)
