@@ -14,7 +14,6 @@ import logging
 import logging.handlers
 import re
 import threading
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,10 +57,6 @@ class SecretRedactor:
         if secret and len(secret) >= MIN_SECRET_LENGTH:
             with self._lock:
                 self._secrets.add(secret)
-
-    def add_all(self, secrets: Iterable[str | None]) -> None:
-        for secret in secrets:
-            self.add(secret)
 
     def redact(self, text: str) -> str:
         with self._lock:

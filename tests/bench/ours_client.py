@@ -77,11 +77,11 @@ def _transfer(
     endpoint_url: str, bucket: str, root: Path, files: list[Any], store_path: Path
 ) -> int:
     from uploader_gui.core.checksums.crc32 import crc32_from_base64
+    from uploader_gui.core.delivery.fingerprint import FileFingerprint
     from uploader_gui.core.engine.file_states import FileTracker
-    from uploader_gui.store.records import RegisteredFile
     from uploader_gui.store.state_store import StateStore
     from uploader_gui.transfer.engine import TransferEngine
-    from uploader_gui.transfer.transfer_context import LocalSource, TransferFile
+    from uploader_gui.transfer.transfer_context import LocalSource
 
     with StateStore(store_path) as store:
         deliveries = store.deliveries()
@@ -97,7 +97,7 @@ def _transfer(
             )
             store.register_files(
                 delivery_key,
-                (RegisteredFile(p, s, m, crc32_from_base64(c)) for p, s, m, c in files),
+                (FileFingerprint(p, s, m, crc32_from_base64(c)) for p, s, m, c in files),
             )
         records = store.delivery_files(delivery_key)
         tracker = FileTracker(records, lambda event: None)
@@ -112,7 +112,7 @@ def _transfer(
             settings=_settings(),
         )
         paused = _pause_on_sigusr1(engine)
-        engine.start([TransferFile(p, s, m, crc32_from_base64(c)) for p, s, m, c in files])
+        engine.start([FileFingerprint(p, s, m, crc32_from_base64(c)) for p, s, m, c in files])
         while not engine.wait(_WAIT_SLICE_S):  # slices: SIGUSR1's handler runs in between
             if paused.is_set():
                 break

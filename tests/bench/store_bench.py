@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from uploader_gui.store.records import RegisteredFile
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.store.state_store import StateStore
 
 DEFAULT_FILES = 1_000_000
@@ -40,12 +40,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def benchmark_rows(count: int) -> Iterator[RegisteredFile]:
+def benchmark_rows(count: int) -> Iterator[FileFingerprint]:
     """Rows like an index of a big delivery: directories in order, names in hash order within
     each (as `os.scandir` returns them), all with checksums."""
     for number in range(count):
         scrambled = (number * 2654435761) & 0xFFFFFFFF  # odd multiplier: unique for < 2**32 rows
-        yield RegisteredFile(
+        yield FileFingerprint(
             f"raw/{number // 1000:05d}/frame_{scrambled:08x}.fits",
             1_000_000 + number,
             1_700_000_000_000_000_000 + number,

@@ -58,7 +58,16 @@ def test_a_drain_keeps_the_newest_progress_per_file_and_one_change_per_range(
         for i in (2, 3, 4):
             bridge.put(FileTransferProgressed(f"f/{i:03d}.fits", done, 1000))
     bridge.put(FileStateChanged("f/007.fits", "transferring", "done"))
-    bridge.put(VerdictReceived("f/007.fits", "error", "checksum: mismatch", "invalid"))
+    bridge.put(
+        VerdictReceived(
+            path="f/007.fits",
+            old_state="done",
+            new_state="invalid",
+            reason="checksum: mismatch",
+            status="error",
+            message="{checksum: mismatch}",
+        )
+    )
     counts: list[dict[str, int]] = []
     bridge.fileCountsChanged.connect(counts.append)
     assert bridge.drain_now() == 11

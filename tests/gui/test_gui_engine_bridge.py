@@ -9,7 +9,8 @@ from typing import Any
 
 from pytestqt.qtbot import QtBot
 
-from uploader_gui.core.delivery.folder_index import FolderIndex, IndexedFile, SkippedEntry
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
+from uploader_gui.core.delivery.folder_index import FolderIndex, SkippedEntry
 from uploader_gui.core.events import FileStateChanged, IndexEntrySkipped, IndexProgressed
 from uploader_gui.ui.engine_bridge import (
     MAX_ROWS_PER_DRAIN,
@@ -37,7 +38,7 @@ def make_bridge(qtbot: QtBot) -> tuple[EngineBridge, FileTableModel]:
 
 def folder_index(file_count: int, skipped: tuple[SkippedEntry, ...] = ()) -> FolderIndex:
     files = tuple(
-        IndexedFile(path=f"f/{i:06d}.dat", size_bytes=i, mtime_ns=0, crc32=None)
+        FileFingerprint(path=f"f/{i:06d}.dat", size_bytes=i, mtime_ns=0, crc32=None)
         for i in range(file_count)
     )
     return FolderIndex(root=Path("/data/survey"), files=files, skipped=skipped)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.control_channel_kit import Delivery, new_delivery
+from uploader_gui.core.checksums.crc32 import crc32_from_base64
 from uploader_gui.core.delivery.index_file import IndexEntry
 from uploader_gui.core.delivery.label import parse_label_text
 from uploader_gui.core.delivery.problems import ProblemsFound
@@ -20,7 +21,10 @@ def delivery(local_archive: LocalArchive, tmp_path: Path) -> Delivery:
 
 
 def test_label_and_index_land_under_their_protocol_keys(delivery: Delivery) -> None:
-    entries = [IndexEntry("a.fits", "3eqhBw==", 2), IndexEntry("dir/b.fits", "AAAAAA==", 3)]
+    entries = [
+        IndexEntry("a.fits", crc32_from_base64("3eqhBw=="), 2),
+        IndexEntry("dir/b.fits", crc32_from_base64("AAAAAA=="), 3),
+    ]
     upload_label_and_index(
         delivery.s3, delivery.names, delivery.label, entries, {"a.fits": False, "dir/b.fits": True}
     )
@@ -37,8 +41,8 @@ def test_label_and_index_land_under_their_protocol_keys(delivery: Delivery) -> N
 
 
 def test_nothing_is_uploaded_when_the_server_would_refuse(delivery: Delivery) -> None:
-    entries = [IndexEntry("a.fits", "", 2)]  # an empty checksum: NaN on the server
-    with pytest.raises(ProblemsFound, match="empty checksum"):
+    entries = [IndexEntry("", None, 2)]  # an empty path: the server has no key for it
+    with pytest.raises(ProblemsFound, match="empty path"):
         upload_label_and_index(
             delivery.s3, delivery.names, delivery.label, entries, {"a.fits": True}
         )

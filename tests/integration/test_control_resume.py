@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.control_channel_kit import Delivery, new_delivery
-from uploader_gui.core.delivery.folder_index import IndexedFile
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.delivery.index_file import IndexEntry
 from uploader_gui.core.protocol.resume_plan import NothingToDo
 from uploader_gui.fast.resume_scan import scan_for_resume
@@ -35,8 +35,8 @@ def put_data(delivery: Delivery, key: str, body: bytes) -> None:
     )
 
 
-def local(path: str, body: bytes) -> IndexedFile:
-    return IndexedFile(path, len(body), 0, crc32_b64(body))
+def local(path: str, body: bytes) -> FileFingerprint:
+    return FileFingerprint(path, len(body), 0, zlib.crc32(body))
 
 
 def test_fresh_delivery_uploads_everything(delivery: Delivery) -> None:
@@ -62,7 +62,7 @@ def test_each_file_is_classified_with_its_reason(delivery: Delivery) -> None:
     entries = [
         local("a.fits", b"aaaa"),
         local("b.fits", b"bbbbb"),  # grew on disk since it was validated
-        IndexedFile("c.fits", 4, 0, crc32_b64(b"CCCC")),  # same size, other content
+        FileFingerprint("c.fits", 4, 0, zlib.crc32(b"CCCC")),  # same size, other content
         local("d.fits", b"dddd"),
         local("e.fits", b"eeee"),
         local("f.fits", b"ffff"),

@@ -20,7 +20,7 @@ import yaml
 from tests.integration.control_channel_kit import Delivery, new_delivery
 from tests.integration.validator_harness import installed_init_step
 from tests.waiting import wait_until
-from uploader_gui.core.delivery.folder_index import IndexedFile
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.events import Event
 from uploader_gui.core.protocol.log_rows import LogRow
 from uploader_gui.core.protocol.resume_plan import NothingToDo
@@ -46,7 +46,7 @@ def crc32_b64(data: bytes) -> str:
     return b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
 
 
-ENTRIES = [IndexedFile(path, len(body), 0, crc32_b64(body)) for path, body in FILES.items()]
+ENTRIES = [FileFingerprint(path, len(body), 0, zlib.crc32(body)) for path, body in FILES.items()]
 
 
 @dataclass

@@ -15,14 +15,10 @@ from tests.integration.control_channel_kit import (
     new_delivery,
 )
 from tests.waiting import wait_until
-from uploader_gui.core.events import Event, WarningRaised
+from uploader_gui.core.events import Event, ValidatorRowReceived, WarningRaised
 from uploader_gui.core.protocol.log_rows import LogRow, format_row
 from uploader_gui.fast.s3_objects import object_size
-from uploader_gui.fast.validator_tail import (
-    ValidatorLogTail,
-    ValidatorTailRunner,
-    validator_row_event,
-)
+from uploader_gui.fast.validator_tail import ValidatorLogTail, ValidatorTailRunner
 from uploader_gui.sandbox.archive import LocalArchive
 
 YAML_FAILURE = {"summary": "problem with accepted label", "exception": "KeyError: 'x'"}
@@ -60,7 +56,7 @@ def test_tail_starts_at_the_recorded_size_and_reassembles_split_rows(delivery: D
     assert [(row.category, row.ref, row.status) for row in rows] == [
         ("init", delivery.names.label_key, "error")
     ]
-    assert validator_row_event(rows[0]).readable_message == (
+    assert ValidatorRowReceived.of(rows[0]).readable_message == (
         "exception: KeyError: 'x'\nsummary: problem with accepted label"
     )
     delivery.append_raw(key, started[10:])

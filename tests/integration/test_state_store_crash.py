@@ -37,7 +37,7 @@ import sys
 from pathlib import Path
 
 from uploader_gui.core.engine.file_states import FileState as S, FileTracker
-from uploader_gui.store.records import RegisteredFile
+
 from uploader_gui.store.state_store import StateStore
 
 path, run = Path(sys.argv[1]), int(sys.argv[2])
@@ -49,7 +49,7 @@ key = store.create_delivery(
 print("ready", flush=True)
 store.register_files(
     key,
-    (RegisteredFile(f"f{{n:06d}}", {PART_SIZE_BYTES * PARTS_PER_FILE}, n, n)
+    (FileFingerprint(f"f{{n:06d}}", {PART_SIZE_BYTES * PARTS_PER_FILE}, n, n)
      for n in range({FILES_PER_RUN})),
 )
 print("registered", flush=True)

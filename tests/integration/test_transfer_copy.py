@@ -14,8 +14,9 @@ from tests.integration.transfer_kit import (
     error_response,
     random_bytes,
 )
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.engine.file_states import FileState
-from uploader_gui.transfer.transfer_context import S3Source, TransferFile
+from uploader_gui.transfer.transfer_context import S3Source
 
 pytest_plugins = ("tests.integration.transfer_fixtures",)
 
@@ -26,7 +27,7 @@ def source_bucket(delivery: Delivery, contents: dict[str, bytes]) -> S3Source:
     for path, data in contents.items():
         delivery.s3.put_object(Bucket=bucket, Key=path, Body=data)
     delivery.files[:] = [
-        TransferFile(path, len(data), 0, zlib.crc32(data)) for path, data in contents.items()
+        FileFingerprint(path, len(data), 0, zlib.crc32(data)) for path, data in contents.items()
     ]
     return S3Source(bucket)
 
@@ -65,7 +66,7 @@ def test_a_source_object_that_is_not_the_indexed_one_fails_the_copy(
     delivery = deliveries(contents)
     source = source_bucket(delivery, contents)
     delivery.files[:] = [
-        TransferFile(f.path, f.size_bytes, 0, (f.crc32 or 0) ^ 1) for f in delivery.files
+        FileFingerprint(f.path, f.size_bytes, 0, (f.crc32 or 0) ^ 1) for f in delivery.files
     ]
     engine = delivery.engine(source=source)
 

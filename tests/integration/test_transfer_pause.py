@@ -16,11 +16,11 @@ from tests.integration.transfer_kit import (
     random_bytes,
 )
 from uploader_gui.core.checksums.crc32 import crc32_to_base64
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.events import FileStateChanged, WarningRaised
 from uploader_gui.core.upload.part_plan import MIB
 from uploader_gui.transfer.engine import TransferEngine
-from uploader_gui.transfer.transfer_context import TransferFile
 
 pytest_plugins = ("tests.integration.transfer_fixtures",)
 
@@ -212,7 +212,7 @@ def test_a_file_changed_between_runs_without_a_checksum_is_sent_again_and_says_w
     assert delivery.object_bytes("big.fits") == changed
     assert delivery.head("big.fits")["ChecksumCRC32"] == crc32_b64(changed)
     assert delivery.open_uploads("big.fits") == []
-    assert delivery.records.record("big.fits").size_bytes == len(changed)
+    assert delivery.records.record("big.fits").file.size_bytes == len(changed)
     notes = [w.message for w in delivery.events.of_type(WarningRaised)]
     assert any("discarded: the file changed" in note for note in notes)
 
@@ -258,7 +258,7 @@ def test_coarse_timestamps_make_kept_parts_be_re_hashed(deliveries: MakeDelivery
     assert second.wait(60)
     assert delivery.object_bytes("big.fits") == bytes(changed)
     assert delivery.head("big.fits")["ChecksumCRC32"] == crc32_to_base64(
-        delivery.records.record("big.fits").crc32 or 0
+        delivery.records.record("big.fits").file.crc32 or 0
     )
     notes = [w.message for w in delivery.events.of_type(WarningRaised)]
     assert any("part 1 on the archive differs" in note for note in notes)
@@ -283,7 +283,9 @@ def test_an_upload_begun_for_other_content_is_discarded_although_the_index_match
     delivery.records.record_fingerprint(
         "big.fits", size_bytes=now.st_size, mtime_ns=now.st_mtime_ns, crc32=zlib.crc32(changed)
     )
-    delivery.files[0] = TransferFile("big.fits", now.st_size, now.st_mtime_ns, zlib.crc32(changed))
+    delivery.files[0] = FileFingerprint(
+        "big.fits", now.st_size, now.st_mtime_ns, zlib.crc32(changed)
+    )
 
     second = delivery.engine()
     second.start(delivery.files)

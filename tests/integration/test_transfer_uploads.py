@@ -15,11 +15,10 @@ from tests.integration.transfer_kit import (
     random_bytes,
 )
 from uploader_gui.core.checksums.crc32 import crc32_to_base64
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.errors import FatalError
 from uploader_gui.core.events import TransferProgressed, WarningRaised
-from uploader_gui.store.records import RegisteredFile
-from uploader_gui.transfer.transfer_context import TransferFile
 
 pytest_plugins = ("tests.integration.transfer_fixtures",)  # the `deliveries` fixture
 
@@ -63,7 +62,7 @@ def test_files_without_an_index_checksum_get_one_computed_while_sent(
     assert engine.wait(60)
     for path, data in contents.items():
         assert delivery.head(path)["ChecksumCRC32"] == crc32_b64(data)
-        saved = delivery.records.record(path).crc32
+        saved = delivery.records.record(path).file.crc32
         assert saved is not None
         assert crc32_to_base64(saved) == crc32_b64(data)
 
@@ -129,8 +128,8 @@ def test_a_path_that_cannot_be_a_key_fails_without_a_request(
     deliveries: MakeDelivery,
 ) -> None:
     delivery = deliveries({"ok.fits": b"x"})
-    bad = TransferFile("../escape.fits", 1, 0, None)
-    delivery.store.register_files(delivery.delivery_key, [RegisteredFile(bad.path, 1, 0)])
+    bad = FileFingerprint("../escape.fits", 1, 0, None)
+    delivery.store.register_files(delivery.delivery_key, [FileFingerprint(bad.path, 1, 0)])
     delivery.tracker.track([(bad.path, FileState.READY)])
 
     engine = delivery.engine()

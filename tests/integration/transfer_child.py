@@ -22,7 +22,7 @@ from uploader_gui.sandbox.archive import REGION
 from uploader_gui.store.state_store import StateStore
 from uploader_gui.transfer.engine import TransferEngine
 from uploader_gui.transfer.transfer_clients import TransferClientFactory
-from uploader_gui.transfer.transfer_context import LocalSource, TransferFile
+from uploader_gui.transfer.transfer_context import LocalSource
 
 
 def main(argv: list[str]) -> int:
@@ -62,7 +62,7 @@ def main(argv: list[str]) -> int:
             ),
         )
         paths = [path for path, _ in files.states()]
-        engine.start([TransferFile.from_record(files.record(path)) for path in paths])
+        engine.start([files.record(path).file for path in paths])
         engine.wait()
         outcome = engine.outcome
         assert outcome is not None

@@ -20,17 +20,17 @@ from typing import Any
 from botocore.awsrequest import AWSResponse, HeadersDict
 
 from uploader_gui.aws.clients import make_session
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.engine.file_states import FileTracker
 from uploader_gui.core.events import Event, FileStateChanged, TransferAttemptEnded
 from uploader_gui.core.upload.part_plan import MIB, PartPlanner
 from uploader_gui.core.upload.retry_policy import RetryPolicy
 from uploader_gui.sandbox.archive import LocalArchive
 from uploader_gui.store.delivery_files import DeliveryFiles
-from uploader_gui.store.records import RegisteredFile
 from uploader_gui.store.state_store import StateStore
 from uploader_gui.transfer.engine import TransferEngine, TransferSettings
 from uploader_gui.transfer.transfer_clients import TransferClientFactory
-from uploader_gui.transfer.transfer_context import LocalSource, Source, TransferFile
+from uploader_gui.transfer.transfer_context import LocalSource, Source
 
 PART_BYTES = 5 * MIB  # S3's (and the archive's) smallest part
 WAIT_S = 60.0
@@ -139,7 +139,7 @@ class Delivery:
     delivery_key: int
     bucket: str
     contents: dict[str, bytes]
-    files: list[TransferFile]
+    files: list[FileFingerprint]
     events: EventLog = field(default_factory=EventLog)
 
     def __post_init__(self) -> None:
@@ -201,14 +201,14 @@ class Delivery:
         )
 
 
-def write_files(root: Path, contents: dict[str, bytes]) -> list[TransferFile]:
+def write_files(root: Path, contents: dict[str, bytes]) -> list[FileFingerprint]:
     files = []
     for path, data in contents.items():
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         stat = target.stat()
-        files.append(TransferFile(path, stat.st_size, stat.st_mtime_ns, zlib.crc32(data)))
+        files.append(FileFingerprint(path, stat.st_size, stat.st_mtime_ns, zlib.crc32(data)))
     return files
 
 
@@ -225,7 +225,8 @@ def make_delivery(
     files = write_files(root, contents)
     bare = set(without_checksums)
     files = [
-        TransferFile(f.path, f.size_bytes, f.mtime_ns, None) if f.path in bare else f for f in files
+        FileFingerprint(f.path, f.size_bytes, f.mtime_ns, None) if f.path in bare else f
+        for f in files
     ]
     store = StateStore(folder / "state.db")
     delivery_id = secrets.token_hex(4)
@@ -236,9 +237,7 @@ def make_delivery(
         transfer_type="staging",
         source_root=str(root),
     )
-    store.register_files(
-        key, [RegisteredFile(f.path, f.size_bytes, f.mtime_ns, f.crc32) for f in files]
-    )
+    store.register_files(key, files)
     bucket = archive.network_config.names_for("tx", delivery_id, "staging").transfer_bucket
     return Delivery(archive, root, store, key, bucket, dict(contents), files)
 

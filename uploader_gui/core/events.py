@@ -10,6 +10,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from uploader_gui.core.protocol.log_rows import LogRow, readable_message
+
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -81,14 +83,17 @@ class FileStateChanged(Event):
     reason: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class VerdictReceived(Event):
-    """The validator judged a file; `new_state` is the file's state after the verdict."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerdictReceived(FileStateChanged):
+    """The validator judged a file: the file's state change (`new_state` is `valid` or
+    `invalid`), with the row's `status` and raw `message`.
 
-    path: str
+    `reason` is the verdict as people read it (the validator's YAML report as `key: value`
+    lines; empty for a valid file), made once on the engine thread.
+    """
+
     status: str
     message: str
-    new_state: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,12 +116,17 @@ class ValidatorRowReceived(Event):
     readable_message: str
     agent_id: str
 
-
-@dataclass(frozen=True, slots=True)
-class PipelineStarted(Event):
-    """The validator wrote `init/self/ok "validation pipeline started"`: transfers may begin."""
-
-    validator_agent_id: str
+    @classmethod
+    def of(cls, row: LogRow) -> ValidatorRowReceived:
+        return cls(
+            time=row.time,
+            category=row.category,
+            ref=row.ref,
+            status=row.status,
+            message=row.message,
+            readable_message=readable_message(row.message),
+            agent_id=row.agent_id,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,14 +86,6 @@ class ClientLogWriter:
     def is_stopped(self) -> bool:
         return self._is_closed
 
-    @property
-    def rows_accepted(self) -> int:
-        return self._rows_accepted
-
-    @property
-    def rows_delivered(self) -> int:
-        return self._rows_delivered
-
     def start(self) -> None:
         self._thread.start()
 

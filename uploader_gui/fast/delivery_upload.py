@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from uploader_gui.aws.errors import AWS_EXCEPTIONS, translate
-from uploader_gui.core.delivery.folder_index import IndexedFile
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.delivery.index_file import (
     CHECKSUM_COLUMN,
     PATH_COLUMN,
@@ -88,7 +88,7 @@ def _row_problems(where: str, header: list[str], row: list[str], line: int) -> l
 
 
 def control_index_text(
-    entries: Sequence[IndexEntry | IndexedFile], will_transfer: Mapping[str, bool]
+    entries: Sequence[IndexEntry | FileFingerprint], will_transfer: Mapping[str, bool]
 ) -> str:
     """The index as written to the control bucket; every entry needs a `will_transfer` value."""
     missing = [entry.path for entry in entries if entry.path not in will_transfer]
@@ -101,7 +101,7 @@ def upload_label_and_index(
     s3: Any,
     names: DeliveryNames,
     label: Label,
-    entries: Sequence[IndexEntry | IndexedFile],
+    entries: Sequence[IndexEntry | FileFingerprint],
     will_transfer: Mapping[str, bool],
 ) -> None:
     """Check both, then PUT the label, then the index (the order upstream uses, §5.3)."""

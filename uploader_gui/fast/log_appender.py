@@ -43,7 +43,6 @@ class S3LogAppender:
         # A chunk whose last attempt may have landed, with the offset it was sent at
         # (None = sent as the object's creation).
         self._unconfirmed: tuple[bytes, int | None] | None = None
-        self.append_count = 0
         self.compaction_count = 0
 
     @property
@@ -96,7 +95,6 @@ class S3LogAppender:
 
     def _landed(self) -> None:
         self._unconfirmed = None
-        self.append_count += 1
 
     def _is_offset_refusal(self, exc: BaseException, offset: int | None) -> bool:
         if error_code(exc) == "InvalidWriteOffset":

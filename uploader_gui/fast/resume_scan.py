@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from uploader_gui.aws.errors import AWS_EXCEPTIONS, is_not_found, translate
-from uploader_gui.core.delivery.folder_index import IndexedFile
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.delivery.index_file import IndexEntry
 from uploader_gui.core.protocol.log_stream import LogStreamDecoder
 from uploader_gui.core.protocol.naming import DeliveryNames
@@ -66,18 +66,18 @@ def _heads(s3: Any, bucket: str, keys: Sequence[str], workers: int) -> dict[str,
 def scan_for_resume(
     s3: Any,
     names: DeliveryNames,
-    entries: Sequence[IndexEntry | IndexedFile],
+    entries: Sequence[IndexEntry | FileFingerprint],
     *,
     local_sizes: Mapping[str, int] | None = None,
     head_workers: int = DEFAULT_HEAD_WORKERS,
 ) -> ResumeScan:
     """Classify every index entry for this session; NothingToDo if all are valid already.
 
-    Sizes on disk come from `IndexedFile` entries and from `local_sizes` (path -> bytes) for
+    Sizes on disk come from `FileFingerprint` entries and from `local_sizes` (path -> bytes) for
     provider-index entries; checksums come from the entries when the index has them.
     """
-    checksums = {entry.path: _checksum_of(entry) for entry in entries}
-    sizes = {e.path: e.size_bytes for e in entries if isinstance(e, IndexedFile)}
+    checksums = {entry.path: entry.crc32_base64 for entry in entries}
+    sizes = {e.path: e.size_bytes for e in entries if isinstance(e, FileFingerprint)}
     sizes.update(local_sizes or {})
     log = read_whole(s3, names.control_bucket, names.validator_log_key)
     if log is None:  # no validator log: a fresh transfer
@@ -93,7 +93,3 @@ def scan_for_resume(
     if scan.nothing_to_do:
         raise NothingToDo(scan)
     return scan
-
-
-def _checksum_of(entry: IndexEntry | IndexedFile) -> str | None:
-    return entry.crc32 if isinstance(entry, IndexedFile) else entry.checksum

@@ -14,8 +14,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from uploader_gui.core.events import Event, ValidatorRowReceived, WarningRaised
-from uploader_gui.core.protocol.log_rows import LogRow, MalformedRow, readable_message
+from uploader_gui.core.events import Event, WarningRaised
+from uploader_gui.core.protocol.log_rows import LogRow, MalformedRow
 from uploader_gui.core.protocol.log_stream import LogStreamDecoder
 from uploader_gui.core.upload.fault_streak import FaultStreak
 from uploader_gui.fast.s3_objects import MAX_RANGE_BYTES, object_size, read_range
@@ -25,18 +25,6 @@ log = logging.getLogger(__name__)
 
 def _ignore(event: Event) -> None:
     del event
-
-
-def validator_row_event(row: LogRow) -> ValidatorRowReceived:
-    return ValidatorRowReceived(
-        time=row.time,
-        category=row.category,
-        ref=row.ref,
-        status=row.status,
-        message=row.message,
-        readable_message=readable_message(row.message),
-        agent_id=row.agent_id,
-    )
 
 
 class ValidatorLogTail:
@@ -59,7 +47,6 @@ class ValidatorLogTail:
         self._emit = emit
         self._max_range_bytes = max_range_bytes
         self._decoder = LogStreamDecoder()
-        self.malformed_count = 0
 
     @property
     def position(self) -> int:
@@ -99,7 +86,6 @@ class ValidatorLogTail:
         rows: list[LogRow] = []
         for item in items:
             if isinstance(item, MalformedRow):
-                self.malformed_count += 1
                 self._emit(
                     WarningRaised(
                         f"A row of the validator log could not be read ({item.reason})",

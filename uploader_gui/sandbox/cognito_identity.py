@@ -64,7 +64,6 @@ class IdentityPoolGate:
         self._expiry_by_key: dict[str, float] = {}
         self.credentials_issued = 0
         self._issued_secrets: list[str] = []
-        self.expired_refusals = 0
 
     def enable(self, settings: CognitoSettingsForArchive) -> None:
         with self._lock:
@@ -143,7 +142,6 @@ class IdentityPoolGate:
             expires_at = self._expiry_by_key.get(key)
             if expires_at is None or self._clock() < expires_at:
                 return None
-            self.expired_refusals += 1
         if service in ("s3", "s3express"):
             return _s3_expired
         return lambda start_response: _json_error(

@@ -163,9 +163,6 @@ class Provisioner:
     def is_transfer_bucket(self, bucket: str) -> bool:
         return any(pattern.match(bucket) for pattern in self._transfer_patterns)
 
-    def is_control_bucket(self, bucket: str) -> bool:
-        return bool(self._control_pattern.match(bucket))
-
     def bucket_exists(self, bucket: str) -> bool:
         return bucket in self.s3.buckets
 

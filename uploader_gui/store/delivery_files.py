@@ -12,16 +12,12 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
+from uploader_gui.core.engine.file_record import FileRecord
 from uploader_gui.core.engine.file_states import FileState, FileStateSink
 from uploader_gui.core.errors import UserInputError
 from uploader_gui.store.database import Database
-from uploader_gui.store.records import (
-    FileRecord,
-    JournalEntry,
-    MultipartRecord,
-    PartRecord,
-    RegisteredFile,
-)
+from uploader_gui.store.records import JournalEntry, MultipartRecord, PartRecord
 
 JOURNAL_STATE = "state"
 JOURNAL_MULTIPART = "multipart"
@@ -56,7 +52,7 @@ class DeliveryFiles(FileStateSink):
         self.delivery_key = delivery_key
 
     def register_files(
-        self, files: Iterable[RegisteredFile], *, initial_state: FileState = FileState.READY
+        self, files: Iterable[FileFingerprint], *, initial_state: FileState = FileState.READY
     ) -> int:
         """Register the whole file list in one transaction; return how many were registered.
 

@@ -1,23 +1,11 @@
-"""Plain values the state store takes and returns: one delivery, one file, one multipart upload
-and its parts, one journal entry. Each `COLUMNS` string lists the SELECT columns in field order.
+"""Plain values the state store returns: one delivery, one multipart upload and its parts, one
+journal entry. Files are registered as `FileFingerprint`s and come back as `FileRecord`s (in the
+core, where the receipt reads them). Each `COLUMNS` string lists the SELECT columns in order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
-
-from uploader_gui.core.engine.file_states import FileState
-
-
-class RegisteredFile(NamedTuple):
-    """One file to register: a tuple, so a million of them go to SQLite without copying."""
-
-    path: str
-    size_bytes: int
-    mtime_ns: int
-    crc32: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,39 +31,6 @@ class DeliveryRecord:
         "id, profile_name, dataset, delivery_id, transfer_type, source_root, label_path, "
         "index_path, agent_id, state, outcome, created_at, started_at, ended_at"
     )
-
-
-@dataclass(frozen=True, slots=True)
-class FileRecord:
-    """Everything saved about one file of a delivery.
-
-    `bytes_done` counts bytes the archive holds for certain: the completed parts of a multipart
-    upload, the whole size once uploaded, and 0 otherwise (a cut single PUT restarts from 0).
-    """
-
-    path: str
-    size_bytes: int
-    mtime_ns: int
-    crc32: int | None
-    state: FileState
-    attempts: int
-    last_error: str
-    bytes_done: int
-    verdict_message: str
-    uploaded_at: str | None
-    validated_at: str | None
-
-    COLUMNS = (
-        "path, size_bytes, mtime_ns, crc32, state, attempts, last_error, bytes_done, "
-        "verdict_message, uploaded_at, validated_at"
-    )
-
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> FileRecord:
-        """A record from a row selected with `COLUMNS` (the state becomes a `FileState`)."""
-        values = list(row)
-        values[4] = FileState(values[4])
-        return cls(*values)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,11 +26,12 @@ from pathlib import Path
 from types import TracebackType
 
 from uploader_gui.app_dirs import app_dirs
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.errors import UserInputError
 from uploader_gui.store.database import Connect, Database
 from uploader_gui.store.delivery_files import DeliveryFiles
-from uploader_gui.store.records import DeliveryRecord, RegisteredFile
+from uploader_gui.store.records import DeliveryRecord
 from uploader_gui.store.schema import migrate
 
 _SELECT_DELIVERY = f"SELECT {DeliveryRecord.COLUMNS} FROM deliveries"  # noqa: S608
@@ -179,7 +180,7 @@ class StateStore:
     def register_files(
         self,
         delivery_key: int,
-        files: Iterable[RegisteredFile],
+        files: Iterable[FileFingerprint],
         *,
         initial_state: FileState = FileState.READY,
     ) -> int:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 
 from uploader_gui.core.checksums.crc32 import ReadStopped
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.errors import FatalError, RetryableError, UploaderError
 from uploader_gui.core.events import TransferAttemptEnded
@@ -27,7 +28,7 @@ from uploader_gui.core.upload.retry_policy import RetryPolicy
 from uploader_gui.transfer.closing import GuardedTracker
 from uploader_gui.transfer.multipart_resume import discard_upload
 from uploader_gui.transfer.run_state import PRIORITY_ABORT, AbortJob, Phase, RunState, Slot
-from uploader_gui.transfer.transfer_context import TransferFile, TransferServices, Worker
+from uploader_gui.transfer.transfer_context import TransferServices, Worker
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class AttemptOutcomes:
         self._clock = clock
 
     def attempt_ended(
-        self, file: TransferFile, failure: BaseException | None, made_progress: bool
+        self, file: FileFingerprint, failure: BaseException | None, made_progress: bool
     ) -> None:
         """The one place an attempt's end is handled (on a worker thread, or on the
         coordinator for a run that a pause emptied before any of its parts started)."""

@@ -34,10 +34,6 @@ class ClosingGuard:
         self._lock = threading.RLock()
         self._is_closed = False
 
-    @property
-    def is_closed(self) -> bool:
-        return self._is_closed
-
     def close(self) -> None:
         """From now on `run` raises `EngineClosed`; waits for a call in progress."""
         with self._lock:

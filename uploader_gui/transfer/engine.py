@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from uploader_gui.core.checksums.crc32 import DEFAULT_CHUNK_BYTES, ReadStopped
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.engine.file_states import FileState, FileTracker
 from uploader_gui.core.errors import FatalError
 from uploader_gui.core.events import Event, TransferAttemptEnded, TransferRunEnded
@@ -54,7 +55,6 @@ from uploader_gui.transfer.source_reading import DEFAULT_BUFFER_LIMIT_BYTES, Par
 from uploader_gui.transfer.transfer_context import (
     Gate,
     Source,
-    TransferFile,
     TransferRecords,
     TransferServices,
     Worker,
@@ -141,7 +141,7 @@ class TransferEngine:
             run_job=self._run_job,
             on_crash=self._crashed,
         )
-        self._backlog: Iterator[TransferFile] | None = None
+        self._backlog: Iterator[FileFingerprint] | None = None
         self._counts_totals = False
         self._stop_error: FatalError | None = None
         self._is_closing = False
@@ -153,7 +153,7 @@ class TransferEngine:
 
     def start(
         self,
-        files: Iterable[TransferFile],
+        files: Iterable[FileFingerprint],
         *,
         files_total: int | None = None,
         bytes_total: int | None = None,
@@ -359,7 +359,7 @@ class TransferEngine:
                 return
             self._admit(file)
 
-    def _admit(self, file: TransferFile) -> None:
+    def _admit(self, file: FileFingerprint) -> None:
         state = self._tracker.state(file.path)
         if self._counts_totals:
             self._services.progress.add_totals(files=1, bytes_=file.size_bytes)

@@ -8,11 +8,11 @@ it; anything else is the reason it failed. The engine decides what follows (retr
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Callable
 
 from uploader_gui.core.checksums.crc32 import ReadStopped, crc32_to_base64
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.delivery.object_keys import validate_object_key
 from uploader_gui.core.errors import PermanentError
 from uploader_gui.transfer.multipart_resume import discard_upload, open_run
@@ -28,16 +28,10 @@ from uploader_gui.transfer.source_reading import (
     body_for,
     describe_change,
 )
-from uploader_gui.transfer.transfer_context import (
-    LocalSource,
-    S3Source,
-    TransferFile,
-    TransferServices,
-    Worker,
-)
+from uploader_gui.transfer.transfer_context import LocalSource, S3Source, TransferServices, Worker
 from uploader_gui.transfer.transfer_errors import SourceChangedError, SourceFileError
 
-AttemptEnded = Callable[[TransferFile, BaseException | None, bool], None]
+AttemptEnded = Callable[[FileFingerprint, BaseException | None, bool], None]
 QueueParts = Callable[[MultipartRun, list[int]], None]
 WithdrawParts = Callable[[MultipartRun], int]
 
@@ -58,14 +52,14 @@ class FileTransfers:
         self._queue_parts = queue_parts
         self._withdraw_parts = withdraw_parts
 
-    def begin(self, worker: Worker, file: TransferFile) -> None:
+    def begin(self, worker: Worker, file: FileFingerprint) -> None:
         """Start one attempt at `file` (the file is already `transferring`)."""
         try:
             self._begin(worker, file)
         except Exception as exc:  # noqa: BLE001 - every failure is the attempt's outcome
             self._attempt_ended(file, exc, False)
 
-    def _begin(self, worker: Worker, file: TransferFile) -> None:
+    def _begin(self, worker: Worker, file: FileFingerprint) -> None:
         services = self._services
         reason = validate_object_key(file.path)
         if reason is not None:
@@ -94,7 +88,7 @@ class FileTransfers:
             run.jobs_queued(len(missing))
             self._queue_parts(run, missing)
 
-    def _send_whole(self, worker: Worker, file: TransferFile) -> None:
+    def _send_whole(self, worker: Worker, file: FileFingerprint) -> None:
         services = self._services
         source = services.source
         if isinstance(source, S3Source):
@@ -107,8 +101,8 @@ class FileTransfers:
             )
 
     def _as_on_disk(
-        self, worker: Worker, source: LocalSource, file: TransferFile
-    ) -> tuple[TransferFile, bool]:
+        self, worker: Worker, source: LocalSource, file: FileFingerprint
+    ) -> tuple[FileFingerprint, bool]:
         """`file` as it is on disk now, and whether an upload begun earlier may be resumed.
 
         A file that changed since it was indexed fails if the index holds its CRC32 (that
@@ -133,7 +127,7 @@ class FileTransfers:
         self._services.tell(
             file.path, f"changed since it was indexed ({detail}); it is sent as it is now"
         )
-        return dataclasses.replace(file, size_bytes=now.st_size, mtime_ns=now.st_mtime_ns), False
+        return file._replace(size_bytes=now.st_size, mtime_ns=now.st_mtime_ns), False
 
     def send_part(self, worker: Worker, run: MultipartRun, number: int) -> None:
         """Send part `number` of `run` unless the run already failed or stopped."""
@@ -247,7 +241,7 @@ class FileTransfers:
             )
 
     @staticmethod
-    def _as_on_disk_unchanged(source: LocalSource, file: TransferFile) -> None:
+    def _as_on_disk_unchanged(source: LocalSource, file: FileFingerprint) -> None:
         with SourceFile.open(
             source.os_path(file.path),
             file.path,

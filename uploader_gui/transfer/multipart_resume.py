@@ -24,6 +24,7 @@ from enum import Enum
 
 from uploader_gui.aws.errors import UploadGoneError
 from uploader_gui.core.checksums.crc32_combine import crc32_of_pieces
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.upload.part_plan import PartPlan, PartPlanner, PartRange
 from uploader_gui.store.records import MultipartRecord
 from uploader_gui.transfer.multipart_run import MultipartRun
@@ -36,12 +37,7 @@ from uploader_gui.transfer.multipart_upload import (
 )
 from uploader_gui.transfer.s3_requests import with_fresh_credentials
 from uploader_gui.transfer.source_reading import SourceFile
-from uploader_gui.transfer.transfer_context import (
-    LocalSource,
-    TransferFile,
-    TransferServices,
-    Worker,
-)
+from uploader_gui.transfer.transfer_context import LocalSource, TransferServices, Worker
 
 _NS_PER_S = 1_000_000_000
 
@@ -54,7 +50,7 @@ class _Verdict(Enum):
 def open_run(
     services: TransferServices,
     worker: Worker,
-    file: TransferFile,
+    file: FileFingerprint,
     plan: PartPlan,
     *,
     may_resume: bool = True,
@@ -96,7 +92,7 @@ def discard_upload(
 
 
 def _resume(
-    services: TransferServices, worker: Worker, file: TransferFile, record: MultipartRecord
+    services: TransferServices, worker: Worker, file: FileFingerprint, record: MultipartRecord
 ) -> MultipartRun | _Verdict:
     """The resumed run, or why there is none."""
     changed = _fingerprint_change(record, file)
@@ -133,7 +129,7 @@ def _resume(
     return MultipartRun(file, plan, record.upload_id, done)
 
 
-def _fingerprint_change(record: MultipartRecord, file: TransferFile) -> str:
+def _fingerprint_change(record: MultipartRecord, file: FileFingerprint) -> str:
     """How the file differs from the one the upload began with ("" if it does not, or if the
     upload was saved without a fingerprint)."""
     if record.size_bytes is not None and record.size_bytes != file.size_bytes:
@@ -175,7 +171,7 @@ def _verify_locally(
     services: TransferServices,
     worker: Worker,
     source: LocalSource,
-    file: TransferFile,
+    file: FileFingerprint,
     plan: PartPlan,
     done: dict[int, UploadedPart],
     listed: dict[int, UploadedPart],
@@ -210,7 +206,7 @@ def _local_crc32(
     services: TransferServices,
     worker: Worker,
     source: LocalSource,
-    file: TransferFile,
+    file: FileFingerprint,
     part: PartRange,
 ) -> int | None:
     with SourceFile.open(
@@ -223,7 +219,7 @@ def _local_crc32(
 
 
 def _is_already_complete(
-    services: TransferServices, worker: Worker, file: TransferFile, record: MultipartRecord
+    services: TransferServices, worker: Worker, file: FileFingerprint, record: MultipartRecord
 ) -> bool:
     expected = file.crc32
     if expected is None and record.bytes_done == file.size_bytes and record.parts:

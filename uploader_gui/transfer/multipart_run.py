@@ -12,16 +12,16 @@ import threading
 from dataclasses import dataclass, field
 
 from uploader_gui.core.checksums.crc32_combine import crc32_of_pieces
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.upload.part_plan import PartPlan
 from uploader_gui.transfer.multipart_upload import UploadedPart
-from uploader_gui.transfer.transfer_context import TransferFile
 
 
 @dataclass
 class MultipartRun:
     """Thread-safe; `done` holds the parts the archive has for this upload."""
 
-    file: TransferFile
+    file: FileFingerprint
     plan: PartPlan
     upload_id: str
     done: dict[int, UploadedPart]

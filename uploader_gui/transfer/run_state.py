@@ -15,9 +15,9 @@ import threading
 from dataclasses import dataclass
 from enum import Enum
 
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.transfer.multipart_run import MultipartRun
-from uploader_gui.transfer.transfer_context import TransferFile
 from uploader_gui.transfer.worker_pool import JobQueue
 
 PRIORITY_ABORT = 0
@@ -29,7 +29,7 @@ PRIORITY_FILE = 2
 class FileJob:
     """Begin an attempt at a file."""
 
-    file: TransferFile
+    file: FileFingerprint
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +62,7 @@ class Phase(Enum):
 
 @dataclass(slots=True)
 class Slot:
-    file: TransferFile
+    file: FileFingerprint
     phase: Phase
     failures: int = 0
     retry_at: float = 0.0

@@ -14,16 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from uploader_gui.core.checksums.crc32 import ReadStopped, crc32_to_base64
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.errors import PermanentError
 from uploader_gui.core.upload.part_plan import PartRange
 from uploader_gui.transfer.multipart_upload import CRC32, UploadedPart, checksum_crc32
 from uploader_gui.transfer.s3_requests import call, with_fresh_credentials
-from uploader_gui.transfer.transfer_context import (
-    S3Source,
-    TransferFile,
-    TransferServices,
-    Worker,
-)
+from uploader_gui.transfer.transfer_context import S3Source, TransferServices, Worker
 
 
 def copy_object(client: Any, bucket: str, key: str, source: S3Source) -> int | None:
@@ -64,7 +60,7 @@ def upload_part_copy(
 
 
 def copy_whole_object(
-    services: TransferServices, worker: Worker, source: S3Source, file: TransferFile
+    services: TransferServices, worker: Worker, source: S3Source, file: FileFingerprint
 ) -> None:
     """CopyObject of `file`, checked against the index's CRC32 when both are known."""
     crc = with_fresh_credentials(
@@ -84,7 +80,7 @@ def copy_part(
     services: TransferServices,
     worker: Worker,
     source: S3Source,
-    file: TransferFile,
+    file: FileFingerprint,
     upload_id: str,
     part: PartRange,
 ) -> UploadedPart:

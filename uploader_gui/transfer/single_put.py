@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from uploader_gui.core.checksums.crc32 import ReadStopped, crc32_to_base64
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.transfer.s3_requests import call, send, with_fresh_credentials
 from uploader_gui.transfer.source_reading import (
     STREAM_BLOCK_BYTES,
@@ -27,12 +28,7 @@ from uploader_gui.transfer.source_reading import (
     SourceFile,
     body_for,
 )
-from uploader_gui.transfer.transfer_context import (
-    LocalSource,
-    TransferFile,
-    TransferServices,
-    Worker,
-)
+from uploader_gui.transfer.transfer_context import LocalSource, TransferServices, Worker
 
 BYTES_BODY_LIMIT_BYTES = 8 * 1024 * 1024
 
@@ -75,7 +71,7 @@ def pace_up_front(size_bytes: int, hooks: BodyHooks, should_stop: Callable[[], b
 
 
 def put_local_file(
-    services: TransferServices, worker: Worker, source_root: LocalSource, file: TransferFile
+    services: TransferServices, worker: Worker, source_root: LocalSource, file: FileFingerprint
 ) -> int:
     """Upload `file` in one request; return the CRC32 the archive accepted."""
     gate = services.gate
@@ -106,7 +102,7 @@ def put_local_file(
 
 
 def _put_small(
-    services: TransferServices, worker: Worker, source: SourceFile, file: TransferFile
+    services: TransferServices, worker: Worker, source: SourceFile, file: FileFingerprint
 ) -> int:
     """A small file read into the buffer and sent as bytes; returns its CRC32."""
     gate = services.gate

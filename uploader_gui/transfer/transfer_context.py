@@ -10,34 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from uploader_gui.core.checksums.crc32 import crc32_from_base64
-from uploader_gui.core.delivery.folder_index import IndexedFile
 from uploader_gui.core.events import Event, WarningRaised
 from uploader_gui.core.upload.part_plan import PartPlanner
 from uploader_gui.core.upload.token_bucket import TokenBucket
 from uploader_gui.core.upload.transfer_progress import TransferProgress
-from uploader_gui.store.records import FileRecord, MultipartRecord
+from uploader_gui.store.records import MultipartRecord
 from uploader_gui.transfer.s3_requests import CredentialsRefresher
 from uploader_gui.transfer.source_reading import BodyHooks, PartReader
-
-
-@dataclass(frozen=True, slots=True)
-class TransferFile:
-    """One file to send: its index path (the object key), size, mtime and CRC32 if indexed."""
-
-    path: str
-    size_bytes: int
-    mtime_ns: int
-    crc32: int | None = None
-
-    @classmethod
-    def from_indexed(cls, indexed: IndexedFile) -> TransferFile:
-        crc = None if indexed.crc32 is None else crc32_from_base64(indexed.crc32)
-        return cls(indexed.path, indexed.size_bytes, indexed.mtime_ns, crc)
-
-    @classmethod
-    def from_record(cls, record: FileRecord) -> TransferFile:
-        return cls(record.path, record.size_bytes, record.mtime_ns, record.crc32)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from uploader_gui.core.engine.file_states import VERDICT_OK, FileState
+from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.events import (
     Event,
     FileStateChanged,
@@ -24,7 +24,6 @@ from uploader_gui.core.events import (
     VerdictReceived,
     WarningRaised,
 )
-from uploader_gui.core.protocol.log_rows import readable_message
 from uploader_gui.core.questions import QuestionAsked
 from uploader_gui.ui.file_table_model import FileUpdate
 
@@ -51,12 +50,10 @@ class SessionBatch:
         """Take `event` if it is a delivery event; False if it is not one."""
         if isinstance(event, FileTransferProgressed):
             self._merge(event.path, FileUpdate(bytes_done=event.bytes_done))
+        elif isinstance(event, VerdictReceived):  # its reason is "" for a valid file
+            self._merge(event.path, FileUpdate(state=event.new_state, message=event.reason))
         elif isinstance(event, FileStateChanged):
             self._merge(event.path, _state_update(event))
-        elif isinstance(event, VerdictReceived):
-            is_ok = event.status == VERDICT_OK
-            message = "" if is_ok else readable_message(event.message) or event.status
-            self._merge(event.path, FileUpdate(state=event.new_state, message=message))
         elif isinstance(event, FileStatesLoaded):
             for path, state in event.states:
                 self._merge(path, FileUpdate(state=state))

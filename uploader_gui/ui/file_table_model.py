@@ -171,10 +171,6 @@ class FileTableModel(QAbstractTableModel):
     def message_at(self, row: int) -> str:
         return self._messages[row]
 
-    def bytes_done_at(self, row: int) -> int:
-        """Bytes of the file on the archive, or NO_PROGRESS when nothing was sent yet."""
-        return self._bytes_done[row]
-
     def state_counts(self) -> dict[str, int]:
         """How many files are in each state (kept up to date, not counted on each call)."""
         return {state: count for state, count in self._state_counts.items() if count}

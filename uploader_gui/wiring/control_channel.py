@@ -25,12 +25,12 @@ import boto3
 from botocore.credentials import Credentials
 
 from uploader_gui.aws.clients import lambda_client, make_session, s3_client, ssm_client
-from uploader_gui.core.delivery.folder_index import IndexedFile
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.delivery.index_file import IndexEntry
 from uploader_gui.core.delivery.label import Label
 from uploader_gui.core.delivery.profile import Profile
 from uploader_gui.core.engine.ports import ArchiveInfo, LockAcquired, LockLostHandler, RowsHandler
-from uploader_gui.core.events import Event, WarningRaised
+from uploader_gui.core.events import Event, ValidatorRowReceived, WarningRaised
 from uploader_gui.core.protocol.lock_status import LockStatus
 from uploader_gui.core.protocol.log_rows import LogRow, format_row
 from uploader_gui.core.protocol.naming import DeliveryNames
@@ -54,11 +54,7 @@ from uploader_gui.fast.pipeline_start import (
 )
 from uploader_gui.fast.resume_scan import scan_for_resume
 from uploader_gui.fast.s3_objects import object_size
-from uploader_gui.fast.validator_tail import (
-    ValidatorLogTail,
-    ValidatorTailRunner,
-    validator_row_event,
-)
+from uploader_gui.fast.validator_tail import ValidatorLogTail, ValidatorTailRunner
 from uploader_gui.wiring.validator_waits import (
     VALIDATION_TASK_RUNNING_STEP,
     start_when_validator_gone,
@@ -168,7 +164,7 @@ class ArchiveControl:
         )
 
     def scan_for_resume(
-        self, entries: Sequence[IndexEntry | IndexedFile], local_sizes: Mapping[str, int]
+        self, entries: Sequence[IndexEntry | FileFingerprint], local_sizes: Mapping[str, int]
     ) -> ResumeScan:
         return scan_for_resume(self._s3, self.names, entries, local_sizes=local_sizes)
 
@@ -193,7 +189,7 @@ class ArchiveControl:
     def upload_label_and_index(
         self,
         label: Label,
-        entries: Sequence[IndexEntry | IndexedFile],
+        entries: Sequence[IndexEntry | FileFingerprint],
         will_transfer: Mapping[str, bool],
     ) -> None:
         upload_label_and_index(self._s3, self.names, label, entries, will_transfer)
@@ -374,7 +370,7 @@ class ArchiveControl:
             poll_s=settings.tail_poll_interval_s,
             sleep=self._sleep,
             monotonic=self._monotonic,
-            on_row=lambda row: self._emit(validator_row_event(row)),
+            on_row=lambda row: self._emit(ValidatorRowReceived.of(row)),
         )
         if not has_stopped:
             self._emit(

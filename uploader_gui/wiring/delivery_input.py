@@ -19,21 +19,14 @@ from pathlib import Path
 
 from uploader_gui.core.checksums.crc32 import (
     FileReading,
-    crc32_from_base64,
-    crc32_to_base64,
     read_files,
 )
-from uploader_gui.core.delivery.folder_index import (
-    FolderIndex,
-    IndexedFile,
-    IndexOptions,
-    build_folder_index,
-)
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
+from uploader_gui.core.delivery.folder_index import FolderIndex, IndexOptions, build_folder_index
 from uploader_gui.core.delivery.index_file import IndexEntry, read_provider_index
 from uploader_gui.core.delivery.label import Label, parse_label
 from uploader_gui.core.delivery.problems import Problem, ProblemsFound
 from uploader_gui.core.engine.ports import DeliveryRequest
-from uploader_gui.core.engine.session_plan import SessionFile
 from uploader_gui.core.errors import UserInputError
 from uploader_gui.core.events import Event
 from uploader_gui.store.state_store import StateStore
@@ -122,19 +115,15 @@ class RequestFromFiles:
             self.local_lock.release()
             self.local_lock = None
 
-    def _listed_fingerprints(self, source: Path) -> dict[str, tuple[int, int, int]]:
-        """(size, mtime, crc32) from the caller's own listing of this same folder, if any."""
+    def _listed_fingerprints(self, source: Path) -> dict[str, FileFingerprint]:
+        """The fingerprints of the caller's own listing of this same folder, if any."""
         listed = self._inputs.listed
         if listed is None or not listed.has_checksums or listed.root.resolve() != source:
             return {}
-        return {
-            f.path: (f.size_bytes, f.mtime_ns, crc32_from_base64(f.crc32))
-            for f in listed.files
-            if f.crc32 is not None
-        }
+        return {f.path: f for f in listed.files if f.crc32 is not None}
 
-    def _known_fingerprints(self, label: Label, source: Path) -> dict[str, tuple[int, int, int]]:
-        """(size, mtime, crc32) the store remembers for this delivery's files from `source`."""
+    def _known_fingerprints(self, label: Label, source: Path) -> dict[str, FileFingerprint]:
+        """The fingerprints the store remembers for this delivery's files from `source`."""
         record = self._store.latest_delivery(
             profile_name=self._inputs.profile_name,
             dataset=label.dataset,
@@ -144,19 +133,19 @@ class RequestFromFiles:
         if record is None or record.source_root != str(source):
             return {}
         files = self._store.delivery_files(record.key)
-        known: dict[str, tuple[int, int, int]] = {}
+        known: dict[str, FileFingerprint] = {}
         for path, _ in files.states():
-            saved = files.record(path)
+            saved = files.record(path).file
             if saved.crc32 is not None:
-                known[path] = (saved.size_bytes, saved.mtime_ns, saved.crc32)
+                known[path] = saved
         return known
 
 
 def _from_provider_index(
     index_path: Path, source: Path
-) -> tuple[list[SessionFile], list[IndexEntry | IndexedFile]]:
+) -> tuple[list[FileFingerprint], list[IndexEntry | FileFingerprint]]:
     index = read_provider_index(index_path, source_root=source)
-    files: list[SessionFile] = []
+    files: list[FileFingerprint] = []
     problems: list[Problem] = []
     for entry in index.entries:
         try:
@@ -164,8 +153,7 @@ def _from_provider_index(
         except OSError as exc:
             problems.append(Problem(str(index_path), f"{entry.path}: {exc.strerror}", entry.line))
             continue
-        crc = crc32_from_base64(entry.checksum) if entry.checksum else None
-        files.append(SessionFile(entry.path, status.st_size, status.st_mtime_ns, crc))
+        files.append(FileFingerprint(entry.path, status.st_size, status.st_mtime_ns, entry.crc32))
     if problems:
         raise ProblemsFound(problems)
     return files, list(index.entries)
@@ -173,47 +161,41 @@ def _from_provider_index(
 
 def _from_folder(
     source: Path,
-    known: Mapping[str, tuple[int, int, int]],
+    known: Mapping[str, FileFingerprint],
     emit: Callable[[Event], None],
-) -> tuple[list[SessionFile], list[IndexEntry | IndexedFile]]:
+) -> tuple[list[FileFingerprint], list[IndexEntry | FileFingerprint]]:
+    """The folder listed again; a CRC32 is computed only for files not known unchanged."""
     folder = build_folder_index(source, IndexOptions(compute_checksums=False), emit=emit)
     if folder.problems:
         raise ProblemsFound(
             [Problem(str(source / entry.path), entry.reason) for entry in folder.problems]
         )
-    crcs: dict[str, int] = {}
-    to_hash: list[IndexedFile] = []
+    files: dict[str, FileFingerprint] = {}
+    to_hash: list[FileFingerprint] = []
     for listed in folder.files:
         saved = known.get(listed.path)
-        if saved is not None and saved[:2] == (listed.size_bytes, listed.mtime_ns):
-            crcs[listed.path] = saved[2]
+        if saved is not None and not listed.has_changed_from(saved):
+            files[listed.path] = listed._replace(crc32=saved.crc32)
         else:
             to_hash.append(listed)
-    hashed = _hash(source, to_hash)
-    files: list[SessionFile] = []
-    for listed in folder.files:
-        size_bytes, mtime_ns = listed.size_bytes, listed.mtime_ns
-        crc = crcs.get(listed.path)
-        if crc is None:
-            size_bytes, mtime_ns, crc = hashed[listed.path]
-        files.append(SessionFile(listed.path, size_bytes, mtime_ns, crc))
-    entries: list[IndexEntry | IndexedFile] = [
-        IndexedFile(f.path, f.size_bytes, f.mtime_ns, crc32_to_base64(f.crc32 or 0)) for f in files
-    ]
-    return files, entries
+    files.update(_hash(source, to_hash))
+    in_order = [files[listed.path] for listed in folder.files]
+    return in_order, list(in_order)
 
 
-def _hash(source: Path, listed: list[IndexedFile]) -> dict[str, tuple[int, int, int]]:
-    """(size, mtime, crc32) of each file as read; ProblemsFound for any that cannot be."""
+def _hash(source: Path, listed: list[FileFingerprint]) -> dict[str, FileFingerprint]:
+    """Each file as read, with its CRC32; ProblemsFound for any that cannot be."""
     targets = [_ToHash(str(source / f.path), f.size_bytes) for f in listed]
-    results: dict[str, tuple[int, int, int]] = {}
+    results: dict[str, FileFingerprint] = {}
     problems: list[Problem] = []
     with closing(read_files(targets)) as reads:
         for finished in reads:
             for position, outcome in finished:
                 path = listed[position].path
                 if isinstance(outcome, FileReading) and outcome.crc32 is not None:
-                    results[path] = (outcome.size_bytes, outcome.mtime_ns, outcome.crc32)
+                    results[path] = FileFingerprint(
+                        path, outcome.size_bytes, outcome.mtime_ns, outcome.crc32
+                    )
                 else:
                     problems.append(Problem(str(source / path), f"cannot be read: {outcome}"))
     if problems:

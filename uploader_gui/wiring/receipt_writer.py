@@ -13,9 +13,9 @@ from pathlib import Path
 
 from uploader_gui.app_dirs import app_dirs
 from uploader_gui.core.delivery.index_file import write_text_atomically
+from uploader_gui.core.engine.file_record import FileRecord
 from uploader_gui.core.engine.receipt import (
     ReceiptDelivery,
-    ReceiptFile,
     receipt_csv_text,
     receipt_file_stem,
     receipt_json_text,
@@ -23,7 +23,7 @@ from uploader_gui.core.engine.receipt import (
 from uploader_gui.store.state_store import StateStore
 
 
-def receipt_of(store: StateStore, delivery_key: int) -> tuple[ReceiptDelivery, list[ReceiptFile]]:
+def receipt_of(store: StateStore, delivery_key: int) -> tuple[ReceiptDelivery, list[FileRecord]]:
     """The receipt's contents, as the store has them now (`KeyError` for an unknown key)."""
     record = store.delivery(delivery_key)
     delivery = ReceiptDelivery(
@@ -40,22 +40,7 @@ def receipt_of(store: StateStore, delivery_key: int) -> tuple[ReceiptDelivery, l
         ended_at=record.ended_at,
     )
     files = store.delivery_files(delivery_key)
-    entries = []
-    for path, _ in files.states():
-        saved = files.record(path)
-        entries.append(
-            ReceiptFile(
-                path=saved.path,
-                size_bytes=saved.size_bytes,
-                crc32=saved.crc32,
-                state=saved.state,
-                verdict_message=saved.verdict_message,
-                last_error=saved.last_error,
-                attempts=saved.attempts,
-                uploaded_at=saved.uploaded_at,
-                validated_at=saved.validated_at,
-            )
-        )
+    entries = [files.record(path) for path, _ in files.states()]
     return delivery, entries
 
 

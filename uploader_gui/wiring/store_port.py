@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.engine.file_states import FileState, FileStateSink
 from uploader_gui.core.engine.ports import DeliveryRequest, OpenedDelivery
-from uploader_gui.core.engine.session_plan import KnownFile, SessionFile
+from uploader_gui.core.engine.session_plan import KnownFile
 from uploader_gui.store.delivery_files import DeliveryFiles
-from uploader_gui.store.records import DeliveryRecord, RegisteredFile
+from uploader_gui.store.records import DeliveryRecord
 from uploader_gui.store.state_store import StateStore
 
 
@@ -76,14 +77,12 @@ class StoreSession:
         for path, state in files.states():
             if path not in wanted:
                 continue
-            record = files.record(path)
-            yield path, KnownFile(path, state, record.size_bytes, record.mtime_ns, record.crc32)
+            yield path, KnownFile(files.record(path).file, state)
 
-    def register_files(self, files: Iterable[SessionFile], state: FileState) -> None:
-        rows = (RegisteredFile(f.path, f.size_bytes, f.mtime_ns, f.crc32) for f in files)
-        self.delivery_files.register_files(rows, initial_state=state)
+    def register_files(self, files: Iterable[FileFingerprint], state: FileState) -> None:
+        self.delivery_files.register_files(files, initial_state=state)
 
-    def record_fingerprint(self, file: SessionFile) -> None:
+    def record_fingerprint(self, file: FileFingerprint) -> None:
         if file.crc32 is None:
             raise ValueError(f"{file.path}: a fingerprint needs a CRC32")
         self.delivery_files.record_fingerprint(

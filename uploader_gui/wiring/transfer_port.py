@@ -15,10 +15,10 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.engine.ports import TransferWiring
-from uploader_gui.core.engine.session_plan import SessionFile
 from uploader_gui.transfer.engine import TransferEngine, TransferSettings
-from uploader_gui.transfer.transfer_context import Source, TransferFile, TransferRecords
+from uploader_gui.transfer.transfer_context import Source, TransferRecords
 
 
 class EngineTransfers:
@@ -41,9 +41,8 @@ class EngineTransfers:
         self._settings = settings or TransferSettings()
         self._refresh_credentials = refresh_credentials
         self._engine: TransferEngine | None = None
-        self.runs_started = 0
 
-    def start(self, files: Sequence[SessionFile]) -> None:
+    def start(self, files: Sequence[FileFingerprint]) -> None:
         if self._engine is not None and not self._engine.is_finished:
             raise RuntimeError("the previous transfer run has not ended")
         wiring = self._wiring
@@ -59,8 +58,7 @@ class EngineTransfers:
             on_attempt_ended=wiring.on_attempt_ended,
         )
         self._engine = engine
-        self.runs_started += 1
-        engine.start([TransferFile(f.path, f.size_bytes, f.mtime_ns, f.crc32) for f in files])
+        engine.start(files)
 
     def pause(self) -> None:
         if self._engine is not None:

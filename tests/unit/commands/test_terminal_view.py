@@ -83,7 +83,12 @@ def test_plain_lines_print_verdicts_and_progress_now_and_then() -> None:
     out, clock = io.StringIO(), Clock()
     view = PlainLines(out, monotonic=clock, progress_every_s=10)
     feed(view)
-    view.show(VerdictReceived("b", "ok", "", "valid"))
+    view.show(FileStateChanged("b", "transferring", "done"))
+    view.show(
+        VerdictReceived(
+            path="b", old_state="done", new_state="valid", reason="", status="ok", message=""
+        )
+    )
     view.show(WarningRaised("Could not refresh the upload lock; retrying in 2 s", "timeout"))
     view.tick()
     assert "\r" not in out.getvalue()
@@ -92,7 +97,7 @@ def test_plain_lines_print_verdicts_and_progress_now_and_then() -> None:
     lines = out.getvalue().splitlines()
     assert "valid: b" in lines
     assert "warning: Could not refresh the upload lock; retrying in 2 s (timeout)" in lines
-    assert lines[-1].startswith("transferring | 1 valid, 1 failed, 1 uploading | 3.00 GiB")
+    assert lines[-1].startswith("transferring | 2 valid, 1 failed | 3.00 GiB")
 
 
 def test_json_lines_are_one_event_each() -> None:

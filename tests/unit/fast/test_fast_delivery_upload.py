@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from uploader_gui.core.checksums.crc32 import crc32_from_base64
 from uploader_gui.core.delivery.index_file import IndexEntry
 from uploader_gui.core.delivery.label import parse_label_text
 from uploader_gui.core.protocol.naming import DeliveryNames
@@ -35,7 +36,10 @@ def names(dataset: str = "ds_one", delivery_id: str = "0012") -> DeliveryNames:
 
 
 def test_index_gets_will_transfer_after_the_provider_columns() -> None:
-    entries = [IndexEntry("a.fits", "3eqhBw==", 2), IndexEntry("b c.fits", "AAAAAA==", 3)]
+    entries = [
+        IndexEntry("a.fits", crc32_from_base64("3eqhBw=="), 2),
+        IndexEntry("b c.fits", crc32_from_base64("AAAAAA=="), 3),
+    ]
     text = control_index_text(entries, {"a.fits": False, "b c.fits": True})
     assert text == "path,checksum,will_transfer\na.fits,3eqhBw==,False\nb c.fits,AAAAAA==,True\n"
     assert index_problems(text, names()) == []

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from uploader_gui.app_dirs import app_dirs
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.engine.file_states import FileState, FileTracker
 from uploader_gui.core.errors import UserInputError
 from uploader_gui.core.events import Event, FileStateChanged
 from uploader_gui.store.database import BUSY_TIMEOUT_S, Database
 from uploader_gui.store.delivery_files import DeliveryFiles
-from uploader_gui.store.records import RegisteredFile
 from uploader_gui.store.state_store import StateStore
 
 S = FileState
@@ -36,9 +36,9 @@ def new_delivery(store: StateStore, *, source_root: str = "/nonexistent/source")
     )
 
 
-def file_rows(count: int, *, prefix: str = "raw/f") -> Iterator[RegisteredFile]:
+def file_rows(count: int, *, prefix: str = "raw/f") -> Iterator[FileFingerprint]:
     for number in range(count):
-        yield RegisteredFile(f"{prefix}{number:06d}.fits", 100 + number, 10**18 + number, number)
+        yield FileFingerprint(f"{prefix}{number:06d}.fits", 100 + number, 10**18 + number, number)
 
 
 @pytest.fixture
@@ -169,16 +169,16 @@ def test_registration_saves_every_file_in_order(store: StateStore) -> None:
 
 def test_registration_can_start_files_as_hashing(store: StateStore) -> None:
     key = new_delivery(store)
-    rows = [RegisteredFile("a.fits", 10, 1), RegisteredFile("b.fits", 20, 2)]
+    rows = [FileFingerprint("a.fits", 10, 1), FileFingerprint("b.fits", 20, 2)]
     store.register_files(key, rows, initial_state=S.HASHING)
     files = store.delivery_files(key)
     assert files.count_by_state() == {S.HASHING: 2}
-    assert files.record("a.fits").crc32 is None
+    assert files.record("a.fits").file.crc32 is None
 
 
 def test_a_path_listed_twice_registers_nothing(store: StateStore) -> None:
     key = new_delivery(store)
-    rows = [*file_rows(3), RegisteredFile(B, 1, 1, 1)]
+    rows = [*file_rows(3), FileFingerprint(B, 1, 1, 1)]
     with pytest.raises(UserInputError, match="same path more than once"):
         store.register_files(key, rows)
     assert store.delivery_files(key).count_by_state() == {}
@@ -187,7 +187,7 @@ def test_a_path_listed_twice_registers_nothing(store: StateStore) -> None:
 def test_a_list_that_breaks_half_way_registers_nothing(store: StateStore) -> None:
     key = new_delivery(store)
 
-    def broken_listing() -> Iterator[RegisteredFile]:
+    def broken_listing() -> Iterator[FileFingerprint]:
         yield from file_rows(100)
         raise OSError("the disk with the data went away")
 
@@ -208,7 +208,7 @@ def test_registration_is_per_delivery(store: StateStore) -> None:
 
 def test_a_file_record_has_what_was_registered(files: DeliveryFiles) -> None:
     record = files.record(B)
-    assert (record.size_bytes, record.mtime_ns, record.crc32) == (101, 10**18 + 1, 1)
+    assert (record.file.size_bytes, record.file.mtime_ns, record.file.crc32) == (101, 10**18 + 1, 1)
     assert (record.state, record.attempts, record.bytes_done) == (S.READY, 0, 0)
     with pytest.raises(KeyError, match="not a file of delivery"):
         files.record("raw/missing.fits")
@@ -233,7 +233,7 @@ def test_upload_and_verdict_times_and_message_are_saved(files: DeliveryFiles) ->
     files.record_file_state(A, S.INVALID, "incorrect crc32 checksum: expected X, got Y")
     record = files.record(A)
     assert record.uploaded_at == record.validated_at == FIXED_TIME_TEXT
-    assert record.bytes_done == record.size_bytes
+    assert record.bytes_done == record.file.size_bytes
     assert record.verdict_message == "incorrect crc32 checksum: expected X, got Y"
 
 
@@ -262,7 +262,11 @@ def test_saving_the_state_of_an_unregistered_path_writes_nothing(files: Delivery
 def test_a_rehashed_file_gets_its_new_fingerprint(files: DeliveryFiles) -> None:
     files.record_fingerprint(C, size_bytes=5000, mtime_ns=7, crc32=0xDEADBEEF)
     record = files.record(C)
-    assert (record.size_bytes, record.mtime_ns, record.crc32) == (5000, 7, 0xDEADBEEF)
+    assert (record.file.size_bytes, record.file.mtime_ns, record.file.crc32) == (
+        5000,
+        7,
+        0xDEADBEEF,
+    )
     assert files.timeline(C)[-1].detail == "5000 bytes, crc32 deadbeef"
 
 

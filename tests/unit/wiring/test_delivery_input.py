@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 
 from tests.unit.core.delivery.label_texts import fits_label_text
-from uploader_gui.core.delivery.folder_index import IndexedFile, build_folder_index
+from uploader_gui.core.checksums.crc32 import crc32_from_base64
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
+from uploader_gui.core.delivery.folder_index import build_folder_index
 from uploader_gui.core.delivery.index_file import IndexEntry
 from uploader_gui.core.delivery.problems import ProblemsFound
 from uploader_gui.core.engine.ports import DeliveryRequest
 from uploader_gui.core.errors import UserInputError
-from uploader_gui.store.records import RegisteredFile
 from uploader_gui.store.state_store import StateStore
 from uploader_gui.wiring.delivery_input import DeliveryInput, RequestFromFiles
 from uploader_gui.wiring.local_lock import DeliveryInUse
@@ -56,8 +57,8 @@ def test_a_folder_is_listed_with_crc32s_and_without_junk(store: StateStore, fold
         ("a.fits", 2, zlib.crc32(b"a\n")),
         ("sub/b.fits", 4, zlib.crc32(b"bee\n")),
     ]
-    assert request.index_entries[0] == IndexedFile(
-        "a.fits", 2, (folder / "a.fits").stat().st_mtime_ns, "3eqhBw=="
+    assert request.index_entries[0] == FileFingerprint(
+        "a.fits", 2, (folder / "a.fits").stat().st_mtime_ns, crc32_from_base64("3eqhBw==")
     )
     assert request.source_root == str(folder.resolve())
 
@@ -74,7 +75,7 @@ def test_a_file_unchanged_since_the_last_session_is_not_read_again(
         source_root=source,
     )
     status = (folder / "a.fits").stat()
-    stored = [RegisteredFile("a.fits", 2, status.st_mtime_ns, 12345)]
+    stored = [FileFingerprint("a.fits", 2, status.st_mtime_ns, 12345)]
     store.register_files(key, stored)
     # Same size and mtime but other bytes: only a re-read could notice.
     (folder / "a.fits").write_bytes(b"A\n")
@@ -141,8 +142,8 @@ def test_a_provider_index_gives_the_files_and_their_checksums(
         ("sub/b.fits", 1),
     ]
     assert request.index_entries == (
-        IndexEntry("a.fits", "3eqhBw==", 2),
-        IndexEntry("sub/b.fits", "AAAAAQ==", 3),
+        IndexEntry("a.fits", crc32_from_base64("3eqhBw=="), 2),
+        IndexEntry("sub/b.fits", crc32_from_base64("AAAAAQ=="), 3),
     )
 
 

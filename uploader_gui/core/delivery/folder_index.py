@@ -39,9 +39,9 @@ from uploader_gui.core.checksums.crc32 import (
     FileChangedError,
     FileOutcome,
     FileReading,
-    crc32_to_base64,
     read_files,
 )
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.delivery.object_keys import check_index_path, printable_path
 from uploader_gui.core.errors import UploaderError, UserInputError
 from uploader_gui.core.events import (
@@ -89,16 +89,6 @@ class IndexOptions:
 
 
 @dataclass(frozen=True, slots=True)
-class IndexedFile:
-    """One listed file: relative POSIX path, size, mtime and base64 CRC32 (None if not made)."""
-
-    path: str
-    size_bytes: int
-    mtime_ns: int
-    crc32: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class SkippedEntry:
     """A path left out, and why; `is_problem` entries block writing the index.
 
@@ -116,7 +106,7 @@ class FolderIndex:
     """A finished index of `root`: the files, sorted by path, and everything skipped."""
 
     root: Path
-    files: tuple[IndexedFile, ...]
+    files: tuple[FileFingerprint, ...]
     skipped: tuple[SkippedEntry, ...]
 
     @property
@@ -374,9 +364,9 @@ def _read_all(
     emit: Callable[[Event], None],
     is_cancelled: Callable[[], bool],
     on_file_read: Callable[[str], None] | None,
-) -> list[IndexedFile]:
+) -> list[FileFingerprint]:
     """Reads every listed file on `options.workers` threads; results in `listed` order."""
-    outcomes: list[IndexedFile | None] = [None] * len(listed)
+    outcomes: list[FileFingerprint | None] = [None] * len(listed)
     progress.start_reading()
     reads = read_files(
         listed,
@@ -401,10 +391,11 @@ def _read_all(
 
 def _indexed_or_skipped(
     listed_file: _ListedFile, outcome: FileOutcome, skip: Callable[[SkippedEntry], None]
-) -> IndexedFile | None:
+) -> FileFingerprint | None:
     if isinstance(outcome, FileReading):
-        crc = crc32_to_base64(outcome.crc32) if outcome.crc32 is not None else None
-        return IndexedFile(listed_file.path, outcome.size_bytes, outcome.mtime_ns, crc)
+        return FileFingerprint(
+            listed_file.path, outcome.size_bytes, outcome.mtime_ns, outcome.crc32
+        )
     if isinstance(outcome, FileChangedError):
         reason = (
             f"changed while it was being read ({outcome.detail}) — index again once nothing is "

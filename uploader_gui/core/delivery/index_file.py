@@ -21,8 +21,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from uploader_gui.core.checksums.crc32 import crc32_from_base64
-from uploader_gui.core.delivery.folder_index import FolderIndex, IndexedFile
+from uploader_gui.core.checksums.crc32 import crc32_from_base64, crc32_to_base64
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
+from uploader_gui.core.delivery.folder_index import FolderIndex
 from uploader_gui.core.delivery.object_keys import check_index_path, printable_path
 from uploader_gui.core.delivery.problems import Problem, ProblemsFound
 
@@ -48,11 +49,16 @@ class _PandasCsv(csv.Dialect):
 
 @dataclass(frozen=True, slots=True)
 class IndexEntry:
-    """One row of a provider's index: the path, its checksum cell (None without the column)."""
+    """One row of a provider's index: the path, its CRC32 (None without a checksum column)."""
 
     path: str
-    checksum: str | None
+    crc32: int | None
     line: int
+
+    @property
+    def crc32_base64(self) -> str | None:
+        """The checksum cell as the provider wrote it (only S3's canonical form is accepted)."""
+        return None if self.crc32 is None else crc32_to_base64(self.crc32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +71,7 @@ class ProviderIndex:
 
 
 def format_index_csv(
-    entries: Iterable[IndexEntry | IndexedFile],
+    entries: Iterable[IndexEntry | FileFingerprint],
     *,
     will_transfer: Mapping[str, bool] | None = None,
 ) -> str:
@@ -93,10 +99,8 @@ def format_index_csv(
     return text.getvalue()
 
 
-def _path_and_checksum(entry: IndexEntry | IndexedFile) -> tuple[str, str | None]:
-    if isinstance(entry, IndexedFile):
-        return entry.path, entry.crc32
-    return entry.path, entry.checksum
+def _path_and_checksum(entry: IndexEntry | FileFingerprint) -> tuple[str, str | None]:
+    return entry.path, entry.crc32_base64
 
 
 def write_index(folder_index: FolderIndex, out: Path, *, allow_skips: bool = False) -> None:
@@ -290,10 +294,9 @@ def _check_rows(
             _report_width(len(cells), width, line, problems)
             continue
         path = cells[path_column]
-        checksum = None
+        crc32 = None
         if checksum_column is not None:
-            checksum = cells[checksum_column]
-            _check_checksum(checksum, line, problems)
+            crc32 = _check_checksum(cells[checksum_column], line, problems)
         rejection = check_index_path(path)
         if rejection is not None:
             problems.add(rejection.reason, line=line, key=PATH_COLUMN, fix=rejection.fix)
@@ -305,7 +308,7 @@ def _check_rows(
             )
         else:
             first_line[path] = line
-            entries.append(IndexEntry(path, checksum, line))
+            entries.append(IndexEntry(path, crc32, line))
     return entries
 
 
@@ -318,7 +321,8 @@ def _report_width(count: int, width: int, line: int, problems: _Problems) -> Non
     problems.add(f"the line has {cells}; the header has {width}", line=line, fix=fix)
 
 
-def _check_checksum(checksum: str, line: int, problems: _Problems) -> None:
+def _check_checksum(checksum: str, line: int, problems: _Problems) -> int | None:
+    """The checksum cell's CRC32, or None (and a problem) when it is not a valid one."""
     if not checksum:
         problems.add(
             "the checksum cell is empty",
@@ -326,9 +330,9 @@ def _check_checksum(checksum: str, line: int, problems: _Problems) -> None:
             key=CHECKSUM_COLUMN,
             fix="give every file a checksum, or delete the checksum column",
         )
-        return
+        return None
     try:
-        crc32_from_base64(checksum)
+        return crc32_from_base64(checksum)
     except ValueError as error:
         problems.add(
             f"the checksum is not a CRC32 written as base64 of 4 bytes: {error}",
@@ -336,6 +340,7 @@ def _check_checksum(checksum: str, line: int, problems: _Problems) -> None:
             key=CHECKSUM_COLUMN,
             fix="recompute it (`uploader-gui index`), e.g. 3eqhBw== for a file holding 'a\\n'",
         )
+        return None
 
 
 def _check_on_disk(entries: list[IndexEntry], source_root: Path, problems: _Problems) -> None:

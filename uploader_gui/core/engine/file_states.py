@@ -36,6 +36,7 @@ from typing import Protocol
 
 from uploader_gui.core.errors import IllegalTransitionError
 from uploader_gui.core.events import Event, FileStateChanged, VerdictReceived, WarningRaised
+from uploader_gui.core.protocol.log_rows import readable_message
 
 # Upstream MAX_TRANSFER_FAILURES: the client stops once its verdict failure count exceeds this.
 MAX_TRANSFER_FAILURES = 10
@@ -238,13 +239,32 @@ class FileTracker:
                 )
                 return None
             outcome = apply_verdict(state, status, message)
-            self._transition_locked(path, outcome.new_state, outcome.message)
+            reason = readable_message(outcome.message) if outcome.is_failure else ""
+
+            def verdict(old_state: FileState) -> Event:
+                return VerdictReceived(
+                    path=path,
+                    old_state=old_state.value,
+                    new_state=outcome.new_state.value,
+                    reason=reason,
+                    status=status,
+                    message=message,
+                )
+
+            self._transition_locked(path, outcome.new_state, outcome.message, announce=verdict)
             if outcome.is_failure:
                 self._failure_count += 1
-            self._emit(VerdictReceived(path, status, message, outcome.new_state.value))
             return outcome
 
-    def _transition_locked(self, path: str, new_state: FileState, reason: str) -> FileState:
+    def _transition_locked(
+        self,
+        path: str,
+        new_state: FileState,
+        reason: str,
+        *,
+        announce: Callable[[FileState], Event] | None = None,
+    ) -> FileState:
+        """Check, save, count, then emit `announce(old_state)` (default: `FileStateChanged`)."""
         try:
             old_state = self._states[path]
         except KeyError:
@@ -254,5 +274,8 @@ class FileTracker:
         self._states[path] = new_state
         self._counts[old_state] -= 1
         self._counts[new_state] += 1
-        self._emit(FileStateChanged(path, old_state.value, new_state.value, reason))
+        if announce is None:
+            self._emit(FileStateChanged(path, old_state.value, new_state.value, reason))
+        else:
+            self._emit(announce(old_state))
         return old_state

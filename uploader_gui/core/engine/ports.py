@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from uploader_gui.core.delivery.folder_index import IndexedFile
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.delivery.index_file import IndexEntry
 from uploader_gui.core.delivery.label import Label
 from uploader_gui.core.engine.file_states import FileState, FileStateSink, FileTracker
-from uploader_gui.core.engine.session_plan import KnownFile, SessionFile
+from uploader_gui.core.engine.session_plan import KnownFile
 from uploader_gui.core.events import Event, TransferAttemptEnded
 from uploader_gui.core.protocol.log_rows import LogRow
 from uploader_gui.core.protocol.naming import DeliveryNames
@@ -36,9 +36,9 @@ class DeliveryRequest:
     label: Label
     transfer_type: str
     source_root: str
-    files: tuple[SessionFile, ...]
+    files: tuple[FileFingerprint, ...]
     # The index as the archive receives it (paths and the provider's checksums, if any).
-    index_entries: tuple[IndexEntry | IndexedFile, ...]
+    index_entries: tuple[IndexEntry | FileFingerprint, ...]
     label_path: str = ""
     index_path: str = ""
 
@@ -77,7 +77,7 @@ class ControlChannel(Protocol):
         """Credentials and the network configuration."""
 
     def scan_for_resume(
-        self, entries: Sequence[IndexEntry | IndexedFile], local_sizes: Mapping[str, int]
+        self, entries: Sequence[IndexEntry | FileFingerprint], local_sizes: Mapping[str, int]
     ) -> ResumeScan:
         """§9 (sizes on disk compared too); raises `NothingToDo` when every file is valid."""
 
@@ -90,7 +90,7 @@ class ControlChannel(Protocol):
     def upload_label_and_index(
         self,
         label: Label,
-        entries: Sequence[IndexEntry | IndexedFile],
+        entries: Sequence[IndexEntry | FileFingerprint],
         will_transfer: Mapping[str, bool],
     ) -> None: ...
 
@@ -133,9 +133,9 @@ class SessionStore(Protocol):
 
     def open_delivery(self, request: DeliveryRequest) -> OpenedDelivery: ...
 
-    def register_files(self, files: Iterable[SessionFile], state: FileState) -> None: ...
+    def register_files(self, files: Iterable[FileFingerprint], state: FileState) -> None: ...
 
-    def record_fingerprint(self, file: SessionFile) -> None: ...
+    def record_fingerprint(self, file: FileFingerprint) -> None: ...
 
     def file_states(self) -> Iterable[tuple[str, FileState]]: ...
 
@@ -149,7 +149,7 @@ class SessionStore(Protocol):
 class TransferPort(Protocol):
     """The transfer engine. `start` begins a run over `files`; commands never block."""
 
-    def start(self, files: Sequence[SessionFile]) -> None: ...
+    def start(self, files: Sequence[FileFingerprint]) -> None: ...
 
     def pause(self) -> None: ...
 

@@ -18,13 +18,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from uploader_gui.core.checksums.crc32 import crc32_to_base64
-from uploader_gui.core.engine.file_states import FileState
+from uploader_gui.core.engine.file_record import FileRecord
 
 RECEIPT_FORMAT = "uploader-gui delivery receipt"
 RECEIPT_VERSION = 1
 CSV_HEADER = ("file", "state", "message")
-_JUDGED = frozenset({FileState.VALID, FileState.INVALID})
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,27 +42,7 @@ class ReceiptDelivery:
     ended_at: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class ReceiptFile:
-    """One file's line in the receipt."""
-
-    path: str
-    size_bytes: int
-    crc32: int | None
-    state: FileState
-    verdict_message: str
-    last_error: str
-    attempts: int
-    uploaded_at: str | None
-    validated_at: str | None
-
-    @property
-    def message(self) -> str:
-        """The verdict's message for a judged file; otherwise the last error, if any."""
-        return self.verdict_message if self.state in _JUDGED else self.last_error
-
-
-def receipt_dict(delivery: ReceiptDelivery, files: Sequence[ReceiptFile]) -> dict[str, Any]:
+def receipt_dict(delivery: ReceiptDelivery, files: Sequence[FileRecord]) -> dict[str, Any]:
     counts = Counter(file.state.value for file in files)
     return {
         "format": RECEIPT_FORMAT,
@@ -72,18 +50,18 @@ def receipt_dict(delivery: ReceiptDelivery, files: Sequence[ReceiptFile]) -> dic
         "delivery": asdict(delivery),
         "totals": {
             "files": len(files),
-            "bytes": sum(file.size_bytes for file in files),
+            "bytes": sum(file.file.size_bytes for file in files),
             "by_state": dict(sorted(counts.items())),
         },
         "files": [_file_dict(file) for file in files],
     }
 
 
-def _file_dict(file: ReceiptFile) -> dict[str, Any]:
+def _file_dict(file: FileRecord) -> dict[str, Any]:
     return {
-        "path": file.path,
-        "size_bytes": file.size_bytes,
-        "crc32": crc32_to_base64(file.crc32) if file.crc32 is not None else None,
+        "path": file.file.path,
+        "size_bytes": file.file.size_bytes,
+        "crc32": file.file.crc32_base64,
         "state": file.state.value,
         "message": file.message,
         "attempts": file.attempts,
@@ -92,7 +70,7 @@ def _file_dict(file: ReceiptFile) -> dict[str, Any]:
     }
 
 
-def receipt_json_text(delivery: ReceiptDelivery, files: Sequence[ReceiptFile]) -> str:
+def receipt_json_text(delivery: ReceiptDelivery, files: Sequence[FileRecord]) -> str:
     return json.dumps(receipt_dict(delivery, files), indent=2, ensure_ascii=False) + "\n"
 
 
@@ -101,13 +79,13 @@ def one_line(text: str) -> str:
     return "; ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
-def receipt_csv_text(files: Iterable[ReceiptFile]) -> str:
+def receipt_csv_text(files: Iterable[FileRecord]) -> str:
     """`file,state,message` with FAST's state words (`ready`, `failed`, `valid`, ...)."""
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for file in files:
-        writer.writerow((file.path, file.state.fast_state, one_line(file.message)))
+        writer.writerow((file.file.path, file.state.fast_state, one_line(file.message)))
     return text.getvalue()
 
 

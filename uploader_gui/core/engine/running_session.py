@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.engine.file_states import MAX_TRANSFER_FAILURES, FileState, FileTracker
 from uploader_gui.core.engine.inbox import (
     AttemptEnded,
@@ -31,7 +32,6 @@ from uploader_gui.core.engine.ports import (
     TransferPort,
     TransferWiring,
 )
-from uploader_gui.core.engine.session_plan import SessionFile
 from uploader_gui.core.engine.session_states import SessionOutcome, SessionState
 from uploader_gui.core.engine.sign_in_pause import SIGNED_IN, SignInPause, SignInWatch
 from uploader_gui.core.engine.transfer_rows import TransferRowGuard
@@ -42,10 +42,9 @@ from uploader_gui.core.events import (
     ValidatorRowReceived,
     WarningRaised,
 )
-from uploader_gui.core.protocol.log_rows import LogRow, readable_message
+from uploader_gui.core.protocol.log_rows import LogRow
 
 FINAL_FILE_STATES = frozenset({FileState.VALID, FileState.INVALID, FileState.FAILED})
-RUN_CANCELLED = "cancelled"
 RUN_STOPPED = "stopped"
 
 Ending = tuple[SessionOutcome, str]
@@ -69,7 +68,7 @@ class RunningSession:
         *,
         control: ControlChannel,
         tracker: FileTracker,
-        files: Mapping[str, SessionFile],
+        files: Mapping[str, FileFingerprint],
         expected_paths: Iterable[str],
         transfer_bucket: str,
         transfers: TransferFactory,
@@ -102,7 +101,7 @@ class RunningSession:
         self._lock_lost = ""
         self._last_validator_row_at = monotonic()
         self._sign_in = SignInPause(sign_in, emit)
-        self._run_files: list[SessionFile] = []
+        self._run_files: list[FileFingerprint] = []
         self._sign_in_declined = ""
 
     # --- called from other threads -------------------------------------------------------------
@@ -118,7 +117,7 @@ class RunningSession:
 
     # --- engine thread ---------------------------------------------------------------------------
 
-    def start(self, files: list[SessionFile], settings: Iterable[Command]) -> None:
+    def start(self, files: list[FileFingerprint], settings: Iterable[Command]) -> None:
         for command in settings:
             self.handle(command)
         self._start_run(files)
@@ -155,8 +154,9 @@ class RunningSession:
         """Apply validator rows: verdicts, and the validator's own end."""
         for row in rows:
             self._last_validator_row_at = self._monotonic()
-            text = readable_message(row.message)
-            self._emit(_row_event(row, text))
+            event = ValidatorRowReceived.of(row)
+            text = event.readable_message
+            self._emit(event)
             if row.category == "validation":
                 self._tracker.apply_verdict(row.ref, row.status, row.message)
                 self._guard.note_verdict(row.ref)
@@ -230,7 +230,7 @@ class RunningSession:
         elif name is CommandName.SET_BANDWIDTH:
             self._transfer.set_bandwidth_limit(command.value)
 
-    def _start_run(self, files: list[SessionFile]) -> None:
+    def _start_run(self, files: list[FileFingerprint]) -> None:
         self._run_files = files
         self._is_run_active = True
         self._run_failure = ""
@@ -300,18 +300,6 @@ class RunningSession:
                 f"the validator wrote nothing for {silent_s:.0f} s (it writes a keepalive every "
                 "10 s while idle): it is gone or its log cannot be read"
             )
-
-
-def _row_event(row: LogRow, text: str) -> ValidatorRowReceived:
-    return ValidatorRowReceived(
-        time=row.time,
-        category=row.category,
-        ref=row.ref,
-        status=row.status,
-        message=row.message,
-        readable_message=text,
-        agent_id=row.agent_id,
-    )
 
 
 def _validator_end_reason(row: LogRow, text: str) -> str:

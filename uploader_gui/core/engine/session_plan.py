@@ -1,9 +1,9 @@
 """Which files a session sends, skips or resumes, decided before the lock is taken.
 
-Three views of every file meet here: the index as it is now (`SessionFile`: size, mtime and
-CRC32 on disk), what the state store remembers from earlier sessions (`KnownFile`), and what the
-archive says (`ResumeScan`, PROTOCOL.md §9 plus size and CRC32 checks). `plan_session` turns
-them into one plan:
+Three views of every file meet here: the index as it is now (its `FileFingerprint`: size,
+mtime and CRC32 on disk), what the state store remembers from earlier sessions (`KnownFile`), and
+what the archive says (`ResumeScan`, PROTOCOL.md §9 plus size and CRC32 checks).
+`plan_session` turns them into one plan:
 
 - A file whose fingerprint (size, mtime, CRC32 when both sides have one) differs from what the
   store remembers has changed on disk: it is sent again from scratch (its multipart parts
@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.engine.file_states import ALLOWED_TRANSITIONS, FileState
 from uploader_gui.core.protocol.resume_plan import ResumeScan
 
@@ -34,24 +35,11 @@ _INTERRUPTED = frozenset({FileState.TRANSFERRING, FileState.PENDING, FileState.R
 
 
 @dataclass(frozen=True, slots=True)
-class SessionFile:
-    """One file of the index as it is on disk now; `crc32` is None when not computed."""
-
-    path: str
-    size_bytes: int
-    mtime_ns: int
-    crc32: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class KnownFile:
     """What the state store remembers about a file from earlier sessions."""
 
-    path: str
+    file: FileFingerprint
     state: FileState
-    size_bytes: int
-    mtime_ns: int
-    crc32: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +55,12 @@ class Transition:
 class SessionPlan:
     """Everything the session does with its files before the first byte moves."""
 
-    new_files: tuple[SessionFile, ...]  # not yet in the store: register them
-    new_valid_files: tuple[SessionFile, ...]  # not in the store and valid on the archive
-    changed: tuple[SessionFile, ...]  # fingerprint differs from the store's
+    new_files: tuple[FileFingerprint, ...]  # not yet in the store: register them
+    new_valid_files: tuple[FileFingerprint, ...]  # not in the store and valid on the archive
+    changed: tuple[FileFingerprint, ...]  # fingerprint differs from the store's
     transitions: tuple[Transition, ...]
     will_transfer: Mapping[str, bool]
-    to_send: tuple[SessionFile, ...]  # in index order
+    to_send: tuple[FileFingerprint, ...]  # in index order
     valid_before: int
     notes: tuple[str, ...] = field(default=())
 
@@ -83,13 +71,6 @@ class SessionPlan:
     @property
     def has_work(self) -> bool:
         return bool(self.to_send)
-
-
-def has_changed(file: SessionFile, known: KnownFile) -> bool:
-    """True when size, mtime or (where both are known) CRC32 differ from the store's."""
-    if (file.size_bytes, file.mtime_ns) != (known.size_bytes, known.mtime_ns):
-        return True
-    return file.crc32 is not None and known.crc32 is not None and file.crc32 != known.crc32
 
 
 def steps_to(current: FileState, target: FileState) -> tuple[FileState, ...]:
@@ -121,16 +102,16 @@ def _reason_for_resend(path: str, scan: ResumeScan) -> str:
 @dataclass
 class _Planner:
     scan: ResumeScan
-    new_files: list[SessionFile] = field(default_factory=list)
-    new_valid_files: list[SessionFile] = field(default_factory=list)
-    changed: list[SessionFile] = field(default_factory=list)
+    new_files: list[FileFingerprint] = field(default_factory=list)
+    new_valid_files: list[FileFingerprint] = field(default_factory=list)
+    changed: list[FileFingerprint] = field(default_factory=list)
     transitions: list[Transition] = field(default_factory=list)
     will_transfer: dict[str, bool] = field(default_factory=dict)
-    to_send: list[SessionFile] = field(default_factory=list)
+    to_send: list[FileFingerprint] = field(default_factory=list)
     valid_before: int = 0
 
-    def add(self, file: SessionFile, known: KnownFile | None) -> None:
-        is_changed = known is not None and has_changed(file, known)
+    def add(self, file: FileFingerprint, known: KnownFile | None) -> None:
+        is_changed = known is not None and file.has_changed_from(known.file)
         is_valid = not is_changed and not self.scan.will_transfer(file.path)
         self.will_transfer[file.path] = not is_valid
         if is_valid:
@@ -159,7 +140,7 @@ class _Planner:
 
 
 def plan_session(
-    files: Sequence[SessionFile], known: Mapping[str, KnownFile], scan: ResumeScan
+    files: Sequence[FileFingerprint], known: Mapping[str, KnownFile], scan: ResumeScan
 ) -> SessionPlan:
     """The plan for `files` (the current index, in order); see the module docstring."""
     planner = _Planner(scan)
@@ -177,7 +158,7 @@ def plan_session(
     )
 
 
-def _notes(scan: ResumeScan, changed: Iterable[SessionFile]) -> list[str]:
+def _notes(scan: ResumeScan, changed: Iterable[FileFingerprint]) -> list[str]:
     notes = scan.summary_lines()
     changed_count = sum(1 for _ in changed)
     if changed_count:

@@ -21,10 +21,6 @@ class TransferRowGuard:
         self._judged: set[str] = set()
 
     @property
-    def expected_count(self) -> int:
-        return len(self._expected)
-
-    @property
     def is_everything_judged(self) -> bool:
         """Every expected path has a verdict: the validator counts the transfer complete."""
         return len(self._judged) >= len(self._expected)

@@ -19,7 +19,6 @@ import yaml
 
 FIELD_NAMES = ("time", "category", "ref", "status", "message", "agent_id")
 REQUIRED_FIELDS = ("time", "category", "ref", "status", "agent_id")
-STATUSES = frozenset({"ok", "error", "failure"})
 
 
 class _FastLogDialect(csv.Dialect):

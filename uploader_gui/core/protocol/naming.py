@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-TransferType = Literal["staging", "sample"]
 LogWriter = Literal["client", "validator"]
 LockWriter = Literal["client", "validator", "lambda"]
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from uploader_gui.core.checksums.crc32 import crc32_to_base64
+from uploader_gui.core.checksums.crc32 import crc32_from_base64
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.delivery.folder_index import (
     FolderIndex,
-    IndexedFile,
     IndexOptions,
     SkippedEntry,
     build_folder_index,
@@ -57,9 +57,11 @@ def test_lists_regular_files_as_sorted_relative_posix_paths(tmp_path: Path) -> N
     assert [f.path for f in index.files] == ["A.txt", "a/b/c.dat", "a/z.fits", "b.txt", "é.txt"]
     by_path = {f.path: f for f in index.files}
     stat = (tmp_path / "b.txt").stat()
-    assert by_path["b.txt"] == IndexedFile("b.txt", 2, stat.st_mtime_ns, "3eqhBw==")
-    assert by_path["a/z.fits"].crc32 == crc32_to_base64(zlib.crc32(b"zz"))
-    assert by_path["a/b/c.dat"].crc32 == "AAAAAA=="
+    assert by_path["b.txt"] == FileFingerprint(
+        "b.txt", 2, stat.st_mtime_ns, crc32_from_base64("3eqhBw==")
+    )
+    assert by_path["a/z.fits"].crc32 == zlib.crc32(b"zz")
+    assert by_path["a/b/c.dat"].crc32_base64 == "AAAAAA=="
     assert index.root == tmp_path
     assert index.bytes_total == 6
     assert index.has_checksums

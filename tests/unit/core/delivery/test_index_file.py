@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from uploader_gui.core.delivery.folder_index import FolderIndex, IndexedFile, SkippedEntry
+from uploader_gui.core.checksums.crc32 import crc32_from_base64
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
+from uploader_gui.core.delivery.folder_index import FolderIndex, SkippedEntry
 from uploader_gui.core.delivery.index_file import (
     IndexEntry,
     format_index_csv,
@@ -56,7 +58,7 @@ PANDAS_OUTPUT = (
 
 def entries(with_checksums: bool = True) -> list[IndexEntry]:
     return [
-        IndexEntry(path, CHECKSUMS[n % 4] if with_checksums else None, n + 2)
+        IndexEntry(path, crc32_from_base64(CHECKSUMS[n % 4]) if with_checksums else None, n + 2)
         for n, path in enumerate(TRICKY_PATHS)
     ]
 
@@ -72,18 +74,24 @@ def test_without_checksums_only_the_path_column_is_written() -> None:
 
 
 def test_folder_index_files_format_like_entries() -> None:
-    files = [IndexedFile("a.txt", 2, 1, "3eqhBw=="), IndexedFile("b,c", 0, 1, "AAAAAA==")]
+    files = [
+        FileFingerprint("a.txt", 2, 1, crc32_from_base64("3eqhBw==")),
+        FileFingerprint("b,c", 0, 1, crc32_from_base64("AAAAAA==")),
+    ]
     assert format_index_csv(files) == 'path,checksum\na.txt,3eqhBw==\n"b,c",AAAAAA==\n'
 
 
 def test_a_mix_of_rows_with_and_without_checksum_is_refused() -> None:
-    mixed = [IndexEntry("a", "3eqhBw==", 2), IndexEntry("b", None, 3)]
+    mixed = [IndexEntry("a", crc32_from_base64("3eqhBw=="), 2), IndexEntry("b", None, 3)]
     with pytest.raises(ValueError, match="all or none"):
         format_index_csv(mixed)
 
 
 def test_the_control_bucket_copy_adds_will_transfer() -> None:
-    rows = [IndexEntry("a.txt", "3eqhBw==", 2), IndexEntry("b.txt", "AAAAAA==", 3)]
+    rows = [
+        IndexEntry("a.txt", crc32_from_base64("3eqhBw=="), 2),
+        IndexEntry("b.txt", crc32_from_base64("AAAAAA=="), 3),
+    ]
     text = format_index_csv(rows, will_transfer={"a.txt": True, "b.txt": False})
     assert text == "path,checksum,will_transfer\na.txt,3eqhBw==,True\nb.txt,AAAAAA==,False\n"
 
@@ -93,7 +101,10 @@ def test_an_empty_list_is_a_bare_header() -> None:
 
 
 def folder_index(root: Path, *, with_problem: bool = False) -> FolderIndex:
-    files = (IndexedFile("a.txt", 2, 1, "3eqhBw=="), IndexedFile("d/b.txt", 1, 1, "AAAAAA=="))
+    files = (
+        FileFingerprint("a.txt", 2, 1, crc32_from_base64("3eqhBw==")),
+        FileFingerprint("d/b.txt", 1, 1, crc32_from_base64("AAAAAA==")),
+    )
     skipped: tuple[SkippedEntry, ...] = (
         SkippedEntry(".DS_Store", "junk: macOS Finder folder settings", True, False),
     )

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.unit.core.delivery.test_folder_index import PERMISSIONS_BYPASSED
+from uploader_gui.core.checksums.crc32 import crc32_from_base64
 from uploader_gui.core.delivery.index_file import IndexEntry, ProviderIndex, read_provider_index
 from uploader_gui.core.delivery.problems import Problem, ProblemsFound
 
@@ -41,14 +42,16 @@ def test_a_checksummed_index_with_quotes_is_read(tmp_path: Path) -> None:
     index = read_provider_index(path)
     assert index.has_checksums
     assert index.entries == (
-        IndexEntry("x,y.txt", "3eqhBw==", 2),
-        IndexEntry('say "hi"', "AAAAAA==", 3),
+        IndexEntry("x,y.txt", crc32_from_base64("3eqhBw=="), 2),
+        IndexEntry('say "hi"', crc32_from_base64("AAAAAA=="), 3),
     )
 
 
 def test_excel_csv_utf8_with_bom_and_crlf_is_read(tmp_path: Path) -> None:
     path = index_file(tmp_path, b"\xef\xbb\xbfpath,checksum\r\n\xc3\xa9.txt,3eqhBw==\r\n")
-    assert read_provider_index(path).entries == (IndexEntry("é.txt", "3eqhBw==", 2),)
+    assert read_provider_index(path).entries == (
+        IndexEntry("é.txt", crc32_from_base64("3eqhBw=="), 2),
+    )
 
 
 def test_blank_lines_are_skipped_and_line_numbers_stay_true(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from tests.unit.core.delivery.label_texts import fits_label_text
-from uploader_gui.core.delivery.folder_index import IndexedFile
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.delivery.index_file import IndexEntry
 from uploader_gui.core.delivery.label import Label, parse_label_text
 from uploader_gui.core.engine.file_states import FileState, FileStateSink
@@ -26,7 +26,7 @@ from uploader_gui.core.engine.ports import (
     RowsHandler,
     TransferWiring,
 )
-from uploader_gui.core.engine.session_plan import KnownFile, SessionFile
+from uploader_gui.core.engine.session_plan import KnownFile
 from uploader_gui.core.errors import FatalError
 from uploader_gui.core.events import Event, TransferAttemptEnded, TransferRunEnded
 from uploader_gui.core.protocol.log_rows import LogRow, format_log_time
@@ -49,7 +49,7 @@ def label() -> Label:
 
 def request(paths: Sequence[str], *, crc: bool = True) -> DeliveryRequest:
     files = tuple(
-        SessionFile(path, 10 + n, 1_000 + n, (n + 1) if crc else None)
+        FileFingerprint(path, 10 + n, 1_000 + n, (n + 1) if crc else None)
         for n, path in enumerate(paths)
     )
     return DeliveryRequest(
@@ -58,7 +58,7 @@ def request(paths: Sequence[str], *, crc: bool = True) -> DeliveryRequest:
         transfer_type="staging",
         source_root="/data",
         files=files,
-        index_entries=tuple(IndexedFile(f.path, f.size_bytes, f.mtime_ns, None) for f in files),
+        index_entries=tuple(FileFingerprint(f.path, f.size_bytes, f.mtime_ns, None) for f in files),
     )
 
 
@@ -93,7 +93,7 @@ class FakeControl:
         return ArchiveInfo(NAMES, "stem", "use1-az4", 3600.0)
 
     def scan_for_resume(
-        self, entries: Sequence[IndexEntry | IndexedFile], local_sizes: Mapping[str, int]
+        self, entries: Sequence[IndexEntry | FileFingerprint], local_sizes: Mapping[str, int]
     ) -> ResumeScan:
         self.calls.append("scan")
         scan = self.scan or ResumeScan(never_validated=tuple(e.path for e in entries))
@@ -114,7 +114,7 @@ class FakeControl:
     def upload_label_and_index(
         self,
         label: Label,
-        entries: Sequence[IndexEntry | IndexedFile],
+        entries: Sequence[IndexEntry | FileFingerprint],
         will_transfer: Mapping[str, bool],
     ) -> None:
         self.calls.append("label and index")
@@ -185,7 +185,7 @@ class FakeStore:
     previous_agent_id: str = ""
     states: dict[str, FileState] = field(default_factory=dict)
     journal: list[tuple[str, FileState, str]] = field(default_factory=list)
-    fingerprints: list[SessionFile] = field(default_factory=list)
+    fingerprints: list[FileFingerprint] = field(default_factory=list)
     session_states: list[str] = field(default_factory=list)
     started_agent: str = ""
     outcome: str = ""
@@ -201,12 +201,12 @@ class FakeStore:
     def open_delivery(self, request: DeliveryRequest) -> OpenedDelivery:
         return OpenedDelivery(1, self.previous_agent_id, dict(self.known))
 
-    def register_files(self, files: Iterable[SessionFile], state: FileState) -> None:
+    def register_files(self, files: Iterable[FileFingerprint], state: FileState) -> None:
         for file in files:
             assert file.path not in self.states
             self.states[file.path] = state
 
-    def record_fingerprint(self, file: SessionFile) -> None:
+    def record_fingerprint(self, file: FileFingerprint) -> None:
         self.fingerprints.append(file)
 
     def file_states(self) -> Iterable[tuple[str, FileState]]:
@@ -238,7 +238,7 @@ class FakeTransfers:
         self.run_message: str = ""
         self.closed = 0
 
-    def start(self, files: Sequence[SessionFile]) -> None:
+    def start(self, files: Sequence[FileFingerprint]) -> None:
         self.runs.append([file.path for file in files])
         if self.on_start is not None:
             self.on_start(self)

@@ -232,15 +232,28 @@ def test_untracked_path_is_a_bug() -> None:
     assert sink.saved == []
 
 
-def test_verdict_is_saved_then_announced_twice() -> None:
-    tracker, sink, log = make_tracker({"a": S.DONE})
-    outcome = tracker.apply_verdict("a", "failure", "file not found")
-    assert outcome == VerdictOutcome(S.INVALID, "file not found", is_failure=True)
+def test_verdict_is_saved_then_announced_once_with_the_readable_reason() -> None:
+    tracker, sink, log = make_tracker({"a": S.DONE, "b": S.DONE})
+    report = "HDU 1:\n  BUNIT: not a unit\n"
+    outcome = tracker.apply_verdict("a", "failure", report)
+    assert outcome == VerdictOutcome(S.INVALID, report, is_failure=True)
+    tracker.apply_verdict("b", "ok", "")
     assert emitted(log) == [
-        FileStateChanged("a", "done", "invalid", "file not found"),
-        VerdictReceived("a", "failure", "file not found", "invalid"),
+        VerdictReceived(
+            path="a",
+            old_state="done",
+            new_state="invalid",
+            reason="HDU 1:\n  BUNIT: not a unit",
+            status="failure",
+            message=report,
+        ),
+        VerdictReceived(
+            path="b", old_state="done", new_state="valid", reason="", status="ok", message=""
+        ),
     ]
-    assert sink.saved == [("a", S.INVALID, "file not found")]
+    # One event per verdict, and it is a state change for everything that counts states.
+    assert all(isinstance(event, FileStateChanged) for event in emitted(log))
+    assert sink.saved == [("a", S.INVALID, report), ("b", S.VALID, "")]
     assert tracker.failure_count == 1
 
 

@@ -6,10 +6,11 @@ import csv
 import io
 import json
 
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
+from uploader_gui.core.engine.file_record import FileRecord
 from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.engine.receipt import (
     ReceiptDelivery,
-    ReceiptFile,
     receipt_csv_text,
     receipt_file_stem,
     receipt_json_text,
@@ -30,10 +31,11 @@ DELIVERY = ReceiptDelivery(
 )
 
 
-def file(path: str, state: FileState, **values: object) -> ReceiptFile:
+def file(
+    path: str, state: FileState, *, crc32: int | None = 0xDDEAA107, **values: object
+) -> FileRecord:
     defaults: dict[str, object] = {
-        "size_bytes": 2,
-        "crc32": 0xDDEAA107,
+        "bytes_done": 2,
         "verdict_message": "",
         "last_error": "",
         "attempts": 1,
@@ -41,7 +43,8 @@ def file(path: str, state: FileState, **values: object) -> ReceiptFile:
         "validated_at": None,
     }
     defaults.update(values)
-    return ReceiptFile(path=path, state=state, **defaults)  # type: ignore[arg-type]
+    fingerprint = FileFingerprint(path, 2, 1_700_000_000_000_000_000, crc32)
+    return FileRecord(file=fingerprint, state=state, **defaults)  # type: ignore[arg-type]
 
 
 FILES = [

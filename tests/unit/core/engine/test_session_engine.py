@@ -19,6 +19,7 @@ from tests.unit.core.engine.session_fakes import (
     request,
     row,
 )
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.delivery.problems import Problem, ProblemsFound
 from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.engine.ports import DeliveryRequest, TransferPort, TransferWiring
@@ -143,7 +144,7 @@ def test_nothing_to_do_ends_before_the_lock_and_marks_files_valid() -> None:
         control=FakeControl(scan=ResumeScan(valid=tuple(PATHS))),
         store=FakeStore(
             known={
-                p: KnownFile(p, FileState.DONE, 10 + n, 1_000 + n, n + 1)
+                p: KnownFile(FileFingerprint(p, 10 + n, 1_000 + n, n + 1), FileState.DONE)
                 for n, p in enumerate(PATHS)
             }
         ),
@@ -443,7 +444,7 @@ def test_an_unwritable_store_means_the_session_could_not_run() -> None:
     harness = Harness(
         store=FakeStore(
             known={
-                p: KnownFile(p, FileState.DONE, 10 + n, 1_000 + n, n + 1)
+                p: KnownFile(FileFingerprint(p, 10 + n, 1_000 + n, n + 1), FileState.DONE)
                 for n, p in enumerate(PATHS)
             },
             is_unwritable=True,

@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.engine.session_plan import (
     CHANGED_ON_DISK,
     INTERRUPTED,
     KnownFile,
-    SessionFile,
-    has_changed,
     plan_session,
     steps_to,
 )
 from uploader_gui.core.protocol.resume_plan import ResumeScan
 
-A = SessionFile("a.fits", 100, 1_000, 0xAAAA)
+A = FileFingerprint("a.fits", 100, 1_000, 0xAAAA)
 
 
-def known(state: FileState, file: SessionFile = A, **changes: int) -> KnownFile:
-    values = {"size_bytes": file.size_bytes, "mtime_ns": file.mtime_ns, "crc32": file.crc32}
-    values.update(changes)
-    return KnownFile(file.path, state, values["size_bytes"], values["mtime_ns"], values["crc32"])
+def known(state: FileState, file: FileFingerprint = A, **changes: int) -> KnownFile:
+    return KnownFile(file._replace(**changes), state)
 
 
 def test_new_files_are_registered_ready_or_valid_by_the_scan() -> None:
-    b = SessionFile("b.fits", 5, 6, 7)
+    b = FileFingerprint("b.fits", 5, 6, 7)
     plan = plan_session([A, b], {}, ResumeScan(valid=("b.fits",), never_validated=("a.fits",)))
     assert plan.new_files == (A,)
     assert plan.new_valid_files == (b,)
@@ -73,10 +70,10 @@ def test_files_judged_or_uploaded_earlier_are_sent_to_this_validator_again() -> 
 
 
 def test_a_fingerprint_without_a_checksum_compares_size_and_mtime_only() -> None:
-    no_crc = SessionFile("a.fits", 100, 1_000, None)
-    assert not has_changed(no_crc, known(FileState.VALID))
-    assert has_changed(no_crc, known(FileState.VALID, size_bytes=99))
-    assert has_changed(A, known(FileState.VALID, crc32=1))
+    no_crc = FileFingerprint("a.fits", 100, 1_000, None)
+    assert not no_crc.has_changed_from(known(FileState.VALID).file)
+    assert no_crc.has_changed_from(known(FileState.VALID, size_bytes=99).file)
+    assert A.has_changed_from(known(FileState.VALID, crc32=1).file)
 
 
 def test_steps_go_through_ready_when_there_is_no_direct_change() -> None:
