@@ -130,10 +130,16 @@ def test_pause_then_resume_completes(
     window = started_slow_delivery(qtbot, delivery_window_factory, archive, tmp_path / "data")
     bar = window.transfer_bar
     bar.pause_button.click()
-    assert bar.pause_button.text() == "&Resume"
+    # Until the session confirms, the button neither lies nor takes a second click.
+    assert bar.pause_button.text() == "&Pause"
+    assert not bar.pause_button.isEnabled()
+    qtbot.waitUntil(lambda: bar.pause_button.text() == "&Resume", timeout=RUN_TIMEOUT_MS)
+    assert bar.pause_button.isEnabled()
+    assert bar.state_label.text().startswith("Paused")
     qtbot.waitUntil(lambda: states(window)[BIG_FILE] == "paused", timeout=RUN_TIMEOUT_MS)
     bar.pause_button.click()
-    assert bar.pause_button.text() == "&Pause"
+    qtbot.waitUntil(lambda: bar.pause_button.text() == "&Pause", timeout=RUN_TIMEOUT_MS)
+    assert bar.state_label.text().startswith("Transferring")
     qtbot.waitUntil(lambda: all_valid(window), timeout=RUN_TIMEOUT_MS)
     qtbot.waitUntil(lambda: not window.delivery.is_running, timeout=RUN_TIMEOUT_MS)
     assert bar.progress_bar.value() == PROGRESS_STEPS
@@ -158,7 +164,7 @@ def test_cancel_asks_then_returns_unfinished_rows_to_ready(
     assert not {"transferring", "pending", "paused"} & set(states(window).values())
     assert window.delivery.last_end is not None
     assert window.delivery.last_end.outcome == "cancelled"
-    assert window.delivery_panel.start_button.isEnabled()
+    qtbot.waitUntil(window.delivery_panel.start_button.isEnabled, timeout=RUN_TIMEOUT_MS)
 
 
 def test_closing_mid_transfer_stops_cleanly_before_the_window_goes(

@@ -130,9 +130,9 @@ def test_pause_keeps_the_file_paused_and_resume_finishes_it(setup: Setup) -> Non
     session = setup.session({"big.fits": body}, bandwidth_limit_bytes_per_s=4 * MIB)
     session.start()
     setup.watched.wait_for(state_change("big.fits", "transferring"), "upload start")
-    session.pause()
+    session.commands.pause()
     setup.watched.wait_for(state_change("big.fits", "paused"), "pause")
-    session.resume()
+    session.commands.resume()
     summary = finish(session)
     assert summary.outcome is SessionOutcome.ALL_VALID
     changes = [
@@ -152,7 +152,7 @@ def test_cancel_discards_the_partial_upload_and_releases_the_lock(setup: Setup) 
         lambda e: isinstance(e, FileTransferProgressed) and e.bytes_done > 6 * MIB,
         "a part sent",
     )
-    session.cancel()
+    session.commands.cancel()
     summary = finish(session)
     assert summary.outcome is SessionOutcome.CANCELLED
     assert summary.exit_status == 130
@@ -200,7 +200,7 @@ def test_retry_failed_files_sends_a_failed_file_again(setup: Setup) -> None:
         elif state_change("a_gone.fits", "failed")(event):
             moved.rename(gone)
             os.utime(gone, ns=(status.st_atime_ns, status.st_mtime_ns))
-            session.retry_failed()
+            session.commands.retry_failed()
 
     setup.watched.hooks.append(vanish_then_return)
     session.start()

@@ -237,7 +237,7 @@ def _drive(
                 "Stopping: parts being sent finish, the lock is released, progress is kept "
                 "(Ctrl-C again quits at once)."
             )
-            session.stop()
+            session.commands.stop()
             try:
                 _show_until_end(events, view, answer)
             except KeyboardInterrupt:

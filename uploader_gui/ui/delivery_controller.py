@@ -1,16 +1,15 @@
-"""Runs one delivery session at a time on a `QThread` and passes the person's commands to it.
+"""Runs one delivery session at a time on a `QThread`; `commands` is how the window talks to it.
 
 The session is built on its own thread (opening the state store is file I/O) by a worker
 QObject whose bound `run` slot is connected to `QThread.started` (DESIGN.md §7: a lambda there
-would run on the GUI thread). Its events go to the `EngineBridge`; commands given before the
-session exists are replayed once it does. Questions the session asks are remembered until
-answered, so shutting down can answer them with their safe default and the thread can end.
+would run on the GUI thread). Its events go to the `EngineBridge`. The `SessionCommands` are
+made here, on the GUI thread, before the session exists: a command given early waits in the
+session's inbox, and stop answers the session's open questions so its thread can end.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from uploader_gui.core.delivery.profile import Profile
+from uploader_gui.core.engine.commands import SessionCommands
 from uploader_gui.core.engine.session_states import SessionOutcome
 from uploader_gui.core.events import (
     Event,
@@ -28,7 +28,6 @@ from uploader_gui.core.events import (
     SessionCrashed,
     SessionEnded,
 )
-from uploader_gui.core.questions import QuestionAsked
 from uploader_gui.wiring.delivery_input import DeliveryInput
 
 if TYPE_CHECKING:
@@ -40,7 +39,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SHUTDOWN_TIMEOUT_MS = 120_000
-Command = Callable[["DeliverySession"], None]
 SESSION_LISTING_EVENTS = (IndexStarted, IndexProgressed, IndexEntrySkipped, IndexFinished)
 SessionFactory = Callable[[], "DeliverySession"]
 
@@ -54,18 +52,6 @@ class SessionWorker(QObject):
         super().__init__()
         self._build = build
         self._emit = emit
-        self._lock = threading.Lock()
-        self._session: DeliverySession | None = None
-        self._waiting: list[Command] = []
-
-    def command(self, command: Command) -> None:
-        """Give `command` to the session now, or as soon as it exists (any thread)."""
-        with self._lock:
-            session = self._session
-            if session is None:
-                self._waiting.append(command)
-                return
-        command(session)
 
     @Slot()
     def run(self) -> None:
@@ -77,11 +63,6 @@ class SessionWorker(QObject):
             self._emit(_could_not_start(str(exc)))
             self.finished.emit()
             return
-        with self._lock:
-            self._session, waiting = session, self._waiting
-            self._waiting = []
-        for command in waiting:
-            command(session)
         try:
             session.run()  # never raises: a bug ends the session as "crashed"
         finally:
@@ -119,7 +100,7 @@ class DeliveryController(QObject):
         self.options = options
         self._thread: QThread | None = None
         self._worker: SessionWorker | None = None
-        self._open_questions: list[QuestionAsked] = []
+        self.commands: SessionCommands | None = None  # the running session's, else None
 
     def _session_events(self, event: Event) -> None:
         # The session lists the folder again while checking; the window's own listing already
@@ -140,6 +121,7 @@ class DeliveryController(QObject):
 
         credentials, sign_in = credentials_for(profile, auth)
         options, emit = self.options or SessionOptions(), self._session_events
+        commands = self.commands = SessionCommands()
 
         def build() -> DeliverySession:
             return DeliverySession(
@@ -149,6 +131,7 @@ class DeliveryController(QObject):
                 options=options,
                 credentials=credentials,
                 sign_in=sign_in,
+                commands=commands,
             )
 
         worker = self._worker = SessionWorker(build, emit)
@@ -162,52 +145,19 @@ class DeliveryController(QObject):
         self.runningChanged.emit(True)
         return True
 
-    # --- commands -------------------------------------------------------------------------------
-
-    def pause(self) -> None:
-        self._command(lambda session: session.pause())
-
-    def resume(self) -> None:
-        self._command(lambda session: session.resume())
-
-    def cancel(self) -> None:
-        self._answer_open_questions()
-        self._command(lambda session: session.cancel())
-
-    def retry_failed(self) -> None:
-        self._command(lambda session: session.retry_failed())
-
-    def stop(self) -> None:
-        self._answer_open_questions()
-        self._command(lambda session: session.stop())
-
-    def track_question(self, question: QuestionAsked) -> None:
-        """Remember a question until it is answered (so stopping can answer it)."""
-        self._open_questions = [q for q in self._open_questions if not q.reply.is_answered]
-        self._open_questions.append(question)
-
     def shutdown(self, timeout_ms: int = SHUTDOWN_TIMEOUT_MS) -> bool:
         """Stop the session and wait for its thread (the window is going); True if it ended."""
         thread = self._thread
         if thread is None:
             return True
-        self.stop()
+        if self.commands is not None:
+            self.commands.stop()
         has_ended = thread.wait(timeout_ms)
         if has_ended:
             self._on_thread_finished()
         return has_ended
 
     # --- internals ------------------------------------------------------------------------------
-
-    def _command(self, command: Command) -> None:
-        if self._worker is not None:
-            self._worker.command(command)
-
-    def _answer_open_questions(self) -> None:
-        for question in self._open_questions:
-            if not question.reply.is_answered:
-                question.reply.answer(question.default_choice)
-        self._open_questions.clear()
 
     @Slot()
     def _on_thread_finished(self) -> None:
@@ -217,5 +167,5 @@ class DeliveryController(QObject):
         thread.wait()
         thread.deleteLater()
         self._worker = None  # its thread has ended: Python frees it on this thread
-        self._open_questions.clear()
+        self.commands = None
         self.runningChanged.emit(False)

@@ -19,6 +19,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from uploader_gui.core.delivery.folder_index import FolderIndex
+from uploader_gui.core.engine.commands import SessionCommands
 from uploader_gui.core.engine.sign_in_pause import SIGN_IN_QUESTION_ID, SIGNED_IN, STOP
 from uploader_gui.core.events import (
     SessionCrashed,
@@ -76,11 +77,11 @@ class DeliveryView(QObject):
         self.last_end: SessionEnded | None = None
         self.is_closing = False
         panel.startRequested.connect(self.start)
-        bar.pauseRequested.connect(self.controller.pause)
-        bar.resumeRequested.connect(self.controller.resume)
+        bar.pauseRequested.connect(lambda: self._command(SessionCommands.pause))
+        bar.resumeRequested.connect(lambda: self._command(SessionCommands.resume))
         bar.cancelRequested.connect(self.confirm_cancel)
-        bar.retryRequested.connect(self.controller.retry_failed)
-        bar.stopRequested.connect(self.controller.stop)
+        bar.retryRequested.connect(lambda: self._command(SessionCommands.retry_failed))
+        bar.stopRequested.connect(lambda: self._command(SessionCommands.stop))
         bar.receiptRequested.connect(self.open_receipt)
         bridge.sessionStateChanged.connect(self._on_state)
         bridge.transferProgressed.connect(self._on_progress)
@@ -120,7 +121,7 @@ class DeliveryView(QObject):
     def confirm_cancel(self) -> None:
         def chosen(choice: str) -> None:
             if choice == CANCEL_CHOICE:
-                self.controller.cancel()
+                self._command(SessionCommands.cancel)
 
         choices = (CANCEL_CHOICE, KEEP_GOING_CHOICE)
         self._keep(
@@ -142,7 +143,7 @@ class DeliveryView(QObject):
             if choice == STOP_AND_CLOSE_CHOICE:
                 self.is_closing = True
                 self._bar.show_state("stopping", "the window closes once the delivery stopped")
-                self.controller.stop()
+                self._command(SessionCommands.stop)
 
         if not self.is_closing:
             choices = (STOP_AND_CLOSE_CHOICE, KEEP_RUNNING_CHOICE)
@@ -190,7 +191,6 @@ class DeliveryView(QObject):
 
     @Slot(object)
     def _on_question(self, question: QuestionAsked) -> None:
-        self.controller.track_question(question)
         if question.question_id == SIGN_IN_QUESTION_ID and self._panel.sign_in_row.auth:
             self._ask_sign_in(question)
             return
@@ -228,6 +228,11 @@ class DeliveryView(QObject):
         self._bar.show_counts(counts, is_running=False)
         if self.is_closing:
             self._window.close()
+
+    def _command(self, verb: Callable[[SessionCommands], None]) -> None:
+        """Give the running session a command (none runs: nothing to tell)."""
+        if self.controller.commands is not None:
+            verb(self.controller.commands)
 
     def _keep(self, box: QMessageBox) -> None:
         self.boxes = [b for b in self.boxes if b.isVisible()]

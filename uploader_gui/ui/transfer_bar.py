@@ -13,6 +13,7 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from uploader_gui.core.engine.file_states import FileState
+from uploader_gui.core.engine.session_states import SessionState
 from uploader_gui.core.events import SessionEnded, TransferProgressed
 from uploader_gui.core.formatting import count_text, human_rate, human_size, state_label
 
@@ -150,8 +151,15 @@ class TransferBar(QWidget):
         self.pause_button.setText("&Resume" if is_paused else "&Pause")
 
     def show_state(self, state: str, detail: str) -> None:
+        """The session's state line; Pause/Resume follows what the engine confirmed."""
         text = state[:1].upper() + state[1:]
         self.state_label.setText(f"{text}: {detail}" if detail else f"{text}…")
+        if state in (SessionState.PAUSED, SessionState.TRANSFERRING):
+            self.set_paused(state == SessionState.PAUSED)
+            self.pause_button.setEnabled(True)
+        elif state == SessionState.STOPPING:
+            for button in (self.pause_button, self.cancel_button, self.stop_button):
+                button.setEnabled(False)
 
     def show_progress(self, event: TransferProgressed) -> None:
         fraction = event.bytes_processed / event.bytes_total if event.bytes_total else 1.0
@@ -171,8 +179,9 @@ class TransferBar(QWidget):
 
     @Slot()
     def _on_pause_clicked(self) -> None:
+        # The label changes when the session says it has paused or resumed, not before.
+        self.pause_button.setEnabled(False)
         if self.is_paused:
             self.resumeRequested.emit()
         else:
             self.pauseRequested.emit()
-        self.set_paused(not self.is_paused)

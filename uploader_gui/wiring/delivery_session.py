@@ -3,7 +3,7 @@
 ```
 session = DeliverySession(profile, DeliveryInput(profile.name, source, label, index), emit=q.put)
 session.start()             # the engine thread; the GUI wraps `session.run` in a QThread
-session.pause(); session.resume(); session.retry_failed(); session.stop(); session.cancel()
+session.commands.pause()    # the one command interface (core.engine.commands), any thread
 summary = session.wait()    # SessionSummary: outcome, exit status, problems, receipt paths
 ```
 
@@ -23,6 +23,7 @@ from pathlib import Path
 from botocore.credentials import RefreshableCredentials
 
 from uploader_gui.core.delivery.profile import Profile
+from uploader_gui.core.engine.commands import SessionCommands, noting_questions
 from uploader_gui.core.engine.ports import TransferPort, TransferWiring
 from uploader_gui.core.engine.running_session import RunSettings
 from uploader_gui.core.engine.session_engine import SessionEngine
@@ -74,18 +75,22 @@ class DeliverySession:
         credentials: CredentialsSource = static_credentials,
         ask_takeover: AskTakeover | None = None,
         sign_in: SignInWatch | None = None,
+        commands: SessionCommands | None = None,
     ) -> None:
         """`sign_in`: for a `[cognito]` profile, what tells a stopped run that a new sign-in
-        would let it go on (`SignedInCredentials`); the session then pauses and asks."""
+        would let it go on (`SignedInCredentials`); the session then pauses and asks.
+        `commands`: the caller's, made before the session so commands may come early."""
+        self.commands = commands or SessionCommands()
+        adapters_emit = noting_questions(self.commands, emit)
         self.options = options or SessionOptions()
         self._profile = profile
         self._store = StateStore(self.options.store_path)
-        self._loader = RequestFromFiles(inputs, self._store, emit=emit)
+        self._loader = RequestFromFiles(inputs, self._store, emit=adapters_emit)
         self._control = ArchiveControl(
             profile,
             credentials=credentials,
             ask_takeover=ask_takeover,
-            emit=emit,
+            emit=adapters_emit,
             settings=self.options.control,
         )
         self._store_port = StoreSession(self._store)
@@ -98,6 +103,7 @@ class DeliverySession:
             emit=emit,
             settings=self.options.run,
             sign_in=sign_in,
+            commands=self.commands,
         )
         self._thread: threading.Thread | None = None
         self._summary: SessionSummary | None = None
@@ -127,29 +133,6 @@ class DeliverySession:
         if not self._done.wait(timeout_s):
             return None
         return self._summary
-
-    # --- commands (any thread) -------------------------------------------------------------------
-
-    def pause(self) -> None:
-        self.engine.pause()
-
-    def resume(self) -> None:
-        self.engine.resume()
-
-    def cancel(self) -> None:
-        self.engine.cancel()
-
-    def retry_failed(self) -> None:
-        self.engine.retry_failed()
-
-    def stop(self) -> None:
-        self.engine.stop()
-
-    def set_concurrency(self, count: int) -> None:
-        self.engine.set_concurrency(count)
-
-    def set_bandwidth_limit(self, bytes_per_s: float | None) -> None:
-        self.engine.set_bandwidth_limit(bytes_per_s)
 
     # --- wiring ----------------------------------------------------------------------------------
 

@@ -215,16 +215,20 @@ class RunningSession:
         if name is CommandName.PAUSE:
             self._is_paused = True
             self._transfer.pause()
+            self._announce_run_state()
         elif name is CommandName.RESUME:
             self._is_paused = False
             self._transfer.resume()
+            self._announce_run_state()
         elif name is CommandName.CANCEL:
             self._is_cancel_requested = True
             self._transfer.cancel()
+            self._enter(SessionState.STOPPING, "discarding the partial uploads")
         elif name is CommandName.RETRY_FAILED:
             self._is_retry_requested = True
         elif name is CommandName.STOP:
             self._is_stop_requested = True
+            self._enter(SessionState.STOPPING, "keeping everything sent; run again to resume")
         elif name is CommandName.SET_CONCURRENCY and command.value is not None:
             self._transfer.set_concurrency(int(command.value))
         elif name is CommandName.SET_BANDWIDTH:
@@ -234,10 +238,19 @@ class RunningSession:
         self._run_files = files
         self._is_run_active = True
         self._run_failure = ""
-        self._enter(SessionState.TRANSFERRING, f"{len(files)} files")
         self._transfer.start(files)
         if self._is_paused:
             self._transfer.pause()
+        self._announce_run_state()
+
+    def _announce_run_state(self) -> None:
+        """`paused` or `transferring`, once the transfer engine was told (while a run is on)."""
+        if not self._is_run_active or self._is_stop_requested or self._is_cancel_requested:
+            return
+        if self._is_paused:
+            self._enter(SessionState.PAUSED, "finished parts are kept; resume to go on")
+        else:
+            self._enter(SessionState.TRANSFERRING, f"{len(self._run_files):,} files")
 
     def _retry_failed_files(self) -> bool:
         self._is_retry_requested = False

@@ -12,8 +12,8 @@ opened and releases the lock only if it is held, the outcome is saved in the sto
 written, and `SessionEnded` is emitted. A bug (any exception that is not one of the core error
 classes) ends the session the same way, as `crashed`, with its traceback in `SessionCrashed`.
 
-Commands (`pause`, `resume`, `cancel`, `retry_failed`, `stop`, `set_concurrency`,
-`set_bandwidth_limit`) may be called from any thread.
+The person's commands reach it through its `SessionCommands` (`engine.commands`), from any
+thread; the engine reads them from the inbox they share.
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ import time
 import traceback
 from collections.abc import Callable
 
+from uploader_gui.core.engine.commands import SessionCommands, noting_questions
 from uploader_gui.core.engine.file_states import FileState, FileTracker
 from uploader_gui.core.engine.inbox import (
     Command,
     CommandName,
     LockWasLost,
     Message,
-    SessionInbox,
 )
 from uploader_gui.core.engine.inbox import ValidatorRows as ValidatorRowsMessage
 from uploader_gui.core.engine.local_checks import check_names, preflight
@@ -90,62 +90,34 @@ class SessionEngine:
         settings: RunSettings | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         sign_in: SignInWatch | None = None,
+        commands: SessionCommands | None = None,
     ) -> None:
+        """`commands`: made by the caller beforehand so it can give commands early; a new
+        one by default. Questions the session asks are noted there, so stop can answer them."""
+        self.commands = commands or SessionCommands()
         self._load_request = load_request
         self._control = control
         self._store = store
         self._transfers = transfers
         self._receipts = receipts
-        self._emit_outside = emit
+        self._emit_outside = noting_questions(self.commands, emit)
         self._settings = settings or RunSettings()
         self._monotonic = monotonic
         self._sign_in = sign_in
-        self._inbox = SessionInbox()
-        self._stop_requested = threading.Event()
+        self._inbox = self.commands.inbox
         self._state_lock = threading.Lock()
         self._state = SessionState.CHECKING
         self._detail = ""
         self._has_announced_state = False
-        self._cancel_requested = threading.Event()
         self._delivery_key: int | None = None
         self._tracker: FileTracker | None = None
         self._running: RunningSession | None = None
         self._reasons: dict[str, tuple[str, str]] = {}
         self._ran = False
 
-    # --- commands (any thread) -----------------------------------------------------------------
-
     @property
     def state(self) -> SessionState:
         return self._state
-
-    def pause(self) -> None:
-        self._inbox.post(Command(CommandName.PAUSE))
-
-    def resume(self) -> None:
-        self._inbox.post(Command(CommandName.RESUME))
-
-    def cancel(self) -> None:
-        """Discard partial uploads and end the session (before the transfer: as `stop`)."""
-        self._cancel_requested.set()
-        self._stop_requested.set()
-        self._inbox.post(Command(CommandName.CANCEL))
-
-    def retry_failed(self) -> None:
-        self._inbox.post(Command(CommandName.RETRY_FAILED))
-
-    def stop(self) -> None:
-        """End the session, keeping every finished part: the next run resumes."""
-        self._stop_requested.set()
-        self._inbox.post(Command(CommandName.STOP))
-
-    def set_concurrency(self, count: int) -> None:
-        if count < 1:
-            raise ValueError(f"concurrency must be at least 1, not {count}")
-        self._inbox.post(Command(CommandName.SET_CONCURRENCY, float(count)))
-
-    def set_bandwidth_limit(self, bytes_per_s: float | None) -> None:
-        self._inbox.post(Command(CommandName.SET_BANDWIDTH, bytes_per_s))
 
     # --- the engine thread ---------------------------------------------------------------------
 
@@ -159,7 +131,7 @@ class SessionEngine:
         except SessionInterrupted as exc:
             outcome = (
                 SessionOutcome.CANCELLED
-                if self._cancel_requested.is_set()
+                if self.commands.is_cancel_requested
                 else SessionOutcome.INTERRUPTED
             )
             message = str(exc)
@@ -282,7 +254,7 @@ class SessionEngine:
         return kept
 
     def _check_stop(self) -> None:
-        if self._stop_requested.is_set():
+        if self.commands.is_stop_requested:
             raise SessionInterrupted("stopped on request before anything was uploaded")
 
     # --- state and events ------------------------------------------------------------------------

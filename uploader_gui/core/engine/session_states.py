@@ -3,7 +3,8 @@ exit status for the headless twin (issue 5).
 
 States, in the order a session normally goes through them: checking (the files against the
 label, then what the archive already has), connecting, locking, starting pipeline,
-transferring, awaiting verdicts, then one of three final states: complete, stopped or failed.
+transferring (or paused, once the transfer has paused), awaiting verdicts, stopping (when the
+person stopped or cancelled it), then one of three final states: complete, stopped or failed.
 
 An outcome says why the session ended. It decides the final state and the CLI's exit status:
 0 every file valid; 1 the delivery ended with invalid or failed files; 2 bad input, nothing sent;
@@ -32,7 +33,9 @@ class SessionState(StrEnum):
     LOCKING = "locking"
     STARTING_PIPELINE = "starting pipeline"
     TRANSFERRING = "transferring"
+    PAUSED = "paused"
     AWAITING_VERDICTS = "awaiting verdicts"
+    STOPPING = "stopping"
     COMPLETE = "complete"
     STOPPED = "stopped"
     FAILED = "failed"

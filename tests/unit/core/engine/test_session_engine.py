@@ -8,7 +8,10 @@ leaves the session hanging instead of ending it with its traceback.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
+
+import pytest
 
 from tests.unit.core.engine.session_fakes import (
     EventLog,
@@ -19,8 +22,10 @@ from tests.unit.core.engine.session_fakes import (
     request,
     row,
 )
+from tests.waiting import wait_until
 from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.delivery.problems import Problem, ProblemsFound
+from uploader_gui.core.engine.commands import SessionCommands, noting_questions
 from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.engine.ports import DeliveryRequest, TransferPort, TransferWiring
 from uploader_gui.core.engine.running_session import RunSettings
@@ -30,6 +35,7 @@ from uploader_gui.core.engine.session_states import SessionOutcome
 from uploader_gui.core.engine.session_summary import SessionSummary
 from uploader_gui.core.errors import FatalError
 from uploader_gui.core.events import (
+    Event,
     SessionCrashed,
     SessionEnded,
     SessionStateChanged,
@@ -37,6 +43,7 @@ from uploader_gui.core.events import (
     WarningRaised,
 )
 from uploader_gui.core.protocol.resume_plan import ResumeScan
+from uploader_gui.core.questions import ask
 
 PATHS = ["a.fits", "b.fits", "c.fits"]
 
@@ -329,7 +336,7 @@ def test_a_lock_held_elsewhere_means_could_not_run_and_no_stop_row() -> None:
 
 def test_stop_during_the_transfer_keeps_parts_and_exits_130() -> None:
     harness = Harness(outcomes={"c.fits": "hold"})
-    harness.control.after_transfer_row = lambda path, status: harness.engine.stop()  # type: ignore[union-attr]
+    harness.control.after_transfer_row = lambda path, status: harness.engine.commands.stop()  # type: ignore[union-attr]
     summary = harness.run()
     assert summary.outcome is SessionOutcome.INTERRUPTED
     assert summary.exit_status == 130
@@ -343,7 +350,7 @@ def test_stop_before_the_transfer_takes_no_lock() -> None:
     original = harness.control.connect
 
     def connect_then_stop(dataset: str, delivery_id: str, transfer_type: str):  # type: ignore[no-untyped-def]
-        harness.engine.stop()  # type: ignore[union-attr]
+        harness.engine.commands.stop()  # type: ignore[union-attr]
         return original(dataset, delivery_id, transfer_type)
 
     harness.control.connect = connect_then_stop  # type: ignore[method-assign]
@@ -354,7 +361,7 @@ def test_stop_before_the_transfer_takes_no_lock() -> None:
 
 def test_cancel_discards_and_ends_the_session() -> None:
     harness = Harness(outcomes={"c.fits": "hold"})
-    harness.control.after_transfer_row = lambda path, status: harness.engine.cancel()  # type: ignore[union-attr]
+    harness.control.after_transfer_row = lambda path, status: harness.engine.commands.cancel()  # type: ignore[union-attr]
     summary = harness.run()
     assert summary.outcome is SessionOutcome.CANCELLED
     assert "cancel" in harness.transfer.commands
@@ -366,7 +373,7 @@ def test_retry_failed_files_sends_them_again_in_a_new_run() -> None:
     def retry_after_failure(path: str, status: str) -> None:
         if path == "b.fits" and status == "error":
             harness.control.after_transfer_row = None
-            harness.engine.retry_failed()  # type: ignore[union-attr]
+            harness.engine.commands.retry_failed()  # type: ignore[union-attr]
             harness.outcomes["b.fits"] = "ok"
             harness.outcomes["c.fits"] = "ok"
             harness.transfer.end_run()
@@ -384,15 +391,15 @@ def test_retry_failed_files_sends_them_again_in_a_new_run() -> None:
 def test_pause_resume_and_settings_reach_the_transfer_engine() -> None:
     harness = Harness(outcomes={"c.fits": "hold"})
     engine = harness.build()
-    engine.set_concurrency(8)
-    engine.pause()
+    engine.commands.set_concurrency(8)
+    engine.commands.pause()
 
     def resume_then_finish(path: str, status: str) -> None:
         if path == "b.fits":
             harness.control.after_transfer_row = None
-            engine.resume()
-            engine.set_bandwidth_limit(1e6)
-            engine.stop()
+            engine.commands.resume()
+            engine.commands.set_bandwidth_limit(1e6)
+            engine.commands.stop()
 
     harness.control.after_transfer_row = resume_then_finish
     engine.run()
@@ -400,6 +407,54 @@ def test_pause_resume_and_settings_reach_the_transfer_engine() -> None:
     assert commands[:2] == ["concurrency 8", "pause"]
     assert "resume" in commands
     assert "bandwidth 1000000.0" in commands
+    # The session says it is paused only once the transfer was told, and says so again after.
+    states = [e.state for e in harness.events.of(SessionStateChanged)]  # type: ignore[attr-defined]
+    running = states[states.index("paused") :]
+    assert running[:3] == ["paused", "transferring", "stopping"]
+    assert "transferring" not in states[: states.index("paused")]
+
+
+def test_stop_answers_an_open_question_with_its_default_so_the_session_can_end() -> None:
+    commands = SessionCommands()
+    log: list[Event] = []
+    emit = noting_questions(commands, log.append)
+    answered: list[str | None] = []
+
+    def asker() -> None:
+        answered.append(
+            ask(
+                emit,
+                question_id="takeover",
+                title="Lock held",
+                text="Another uploader holds the lock. Take it over?",
+                choices=("take over", "stop"),
+                default_choice="stop",
+                timeout_s=None,
+            )
+        )
+
+    thread = threading.Thread(target=asker)
+    thread.start()
+    wait_until(lambda: bool(log), "the question to be asked")
+    commands.stop()
+    thread.join(5)
+    assert answered == ["stop"]
+    assert commands.is_stop_requested
+    assert not commands.is_cancel_requested
+    # A question asked after stop was given is answered at once as well.
+    later = threading.Thread(target=asker)
+    later.start()
+    later.join(5)
+    assert answered == ["stop", "stop"]
+
+
+def test_commands_refuse_settings_that_make_no_sense() -> None:
+    commands = SessionCommands()
+    with pytest.raises(ValueError, match="at least 1"):
+        commands.set_concurrency(0)
+    with pytest.raises(ValueError, match="positive"):
+        commands.set_bandwidth_limit(0)
+    commands.set_bandwidth_limit(None)  # no limit
 
 
 def test_a_silent_validator_is_given_up_on() -> None:
