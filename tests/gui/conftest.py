@@ -18,6 +18,7 @@ from uploader_gui.ui.gc_guard import GuiThreadGarbageCollector
 from uploader_gui.ui.main_window import MainWindow
 
 INDEX_TIMEOUT_MS = 30_000
+WindowFactory = Callable[..., MainWindow]
 
 
 @pytest.fixture(autouse=True)

@@ -11,10 +11,21 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from tests.e2e.transfer_cli_kit import LABEL_TEMPLATE
 from uploader_gui.ui.app import run_app
 from uploader_gui.ui.main_window import MainWindow
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+COGNITO_PROFILE = """\
+name = "Remote"
+region = "us-east-1"
+[cognito]
+domain = "auth.example.org"
+client_id = "abc"
+redirect_uri = "http://localhost:3000"
+user_pool_id = "us-east-1_x"
+identity_pool_id = "us-east-1:y"
+"""
 
 
 def run_script(script: str, app_home: Path) -> subprocess.CompletedProcess[str]:
@@ -86,3 +97,82 @@ def test_sigterm_closes_the_window_and_exits_cleanly(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip() == "exit 0"
+
+
+def test_choosing_a_sign_in_archive_and_starting_import_nothing_heavy_on_the_gui_thread(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "delivery"
+    folder.mkdir()
+    (folder / "a.fits").write_bytes(b"a\n")
+    label = tmp_path / "label.yaml"
+    label.write_text(LABEL_TEMPLATE.format(delivery_id="0001"), "utf-8")
+    result = run_script(
+        f"""
+        import sys, threading
+        from PySide6.QtCore import QTimer
+
+        HEAVY = ("boto3", "botocore", "keyring", "moto", "uploader_gui.wiring",
+                 "uploader_gui.auth", "uploader_gui.sandbox")
+        on_gui_thread = []
+
+        class FirstImports:
+            def find_spec(self, name, path=None, target=None):
+                if threading.current_thread() is threading.main_thread() and (
+                    name.startswith(HEAVY)
+                ):
+                    on_gui_thread.append(name)
+                return None
+
+        sys.meta_path.insert(0, FirstImports())
+        from uploader_gui.app_dirs import app_dirs
+        profiles = app_dirs().profiles_dir
+        profiles.mkdir(parents=True, exist_ok=True)
+        (profiles / "remote.toml").write_text({COGNITO_PROFILE!r})
+        from uploader_gui.ui.app import run_app
+
+        def drive(window):
+            panel, row = window.delivery_panel, window.delivery_panel.sign_in_row
+            combo = panel.archive_combo
+
+            def when(condition, then):
+                def poll():
+                    if condition():
+                        then()
+                    else:
+                        QTimer.singleShot(50, poll)
+                poll()
+
+            def choose_remote():
+                names = [combo.itemText(i) for i in range(combo.count())]
+                combo.setCurrentIndex(next(i for i, n in enumerate(names) if "Remote" in n))
+                when(lambda: row.status_label.text() != "Checking the kept sign-in…", deliver)
+
+            def deliver():
+                print("sign-in row:", row.status_label.text())
+                combo.setCurrentIndex(0)
+                window.open_folder({str(folder)!r})
+                panel.set_label_path({str(label)!r})
+                when(panel.start_button.isEnabled, start)
+
+            def start():
+                window.bridge.sessionEnded.connect(ended)
+                panel.start_button.click()
+
+            def ended(event):
+                print("ended:", event.outcome)
+                QTimer.singleShot(0, window.close)
+
+            when(lambda: combo.count() >= 2, choose_remote)
+
+        code = run_app(on_window_shown=drive)
+        print("on the GUI thread:", sorted(set(on_gui_thread)))
+        print("exit", code)
+        """,
+        tmp_path / "home",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert "ended: all files valid" in lines, result.stdout + result.stderr[-3000:]
+    assert "on the GUI thread: []" in lines
+    assert lines[-1] == "exit 0"

@@ -17,7 +17,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from tests.gui.conftest import INDEX_TIMEOUT_MS, drop_folder, make_tree
+from tests.gui.conftest import INDEX_TIMEOUT_MS, WindowFactory, drop_folder, make_tree
 from uploader_gui.app_dirs import app_dirs
 from uploader_gui.archive_service import (
     LOCAL_PROFILE_FILENAME,
@@ -37,7 +37,6 @@ from uploader_gui.ui.preflight_worker import (
     check_delivery,
 )
 
-WindowFactory = Callable[..., MainWindow]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_LABEL = REPO_ROOT / "resources" / "examples" / "demo-label.yaml"
 DEMO_FILES = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt, QUrl
@@ -13,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from tests.gui.conftest import (
     INDEX_TIMEOUT_MS,
     GatedIndexer,
+    WindowFactory,
     drop_folder,
     make_tree,
     mime_for,
@@ -25,8 +25,6 @@ from tests.gui.conftest import (
 from uploader_gui.core.errors import UserInputError
 from uploader_gui.core.events import IndexProgressed
 from uploader_gui.ui.main_window import PLACEHOLDER_TEXT, MainWindow
-
-WindowFactory = Callable[..., MainWindow]
 
 FILES = {"a.txt": b"hello", "sub/b.bin": b"x" * 2000, "sub/deeper/c.csv": b"1,2\n"}
 

@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.transfer_cli_kit import LABEL_TEMPLATE
+from uploader_gui.core.delivery.delivery_input import DeliveryInput
 from uploader_gui.core.engine.running_session import RunSettings
 from uploader_gui.core.engine.session_states import SessionOutcome
 from uploader_gui.core.engine.session_summary import SessionSummary
-from uploader_gui.core.events import Event, FileStateChanged, FileTransferProgressed
+from uploader_gui.core.events import Event, FileStateChanged, FileTransferProgressed, SessionCrashed
 from uploader_gui.core.upload.part_plan import MIB, PartPlanner
 from uploader_gui.sandbox.archive import LocalArchive
 from uploader_gui.transfer.engine import TransferSettings
 from uploader_gui.wiring.control_channel import ControlSettings
-from uploader_gui.wiring.delivery_input import DeliveryInput
 from uploader_gui.wiring.delivery_session import DeliverySession, SessionOptions
 
 WAIT_S = 60.0
@@ -220,3 +220,29 @@ def test_retry_failed_files_sends_a_failed_file_again(setup: Setup) -> None:
         "done",
         "valid",
     ]
+
+
+def test_a_bug_on_a_transfer_thread_ends_the_session_as_crashed_and_resumable(
+    setup: Setup,
+) -> None:
+    body = os.urandom(15 * MIB)
+    session = setup.session({"big.fits": body}, bandwidth_limit_bytes_per_s=4 * MIB)
+
+    def buggy_consumer(event: Event) -> None:
+        if isinstance(event, FileTransferProgressed) and event.bytes_done > 0:
+            setup.watched.hooks.clear()
+            raise ZeroDivisionError("a bug in a progress consumer")
+
+    setup.watched.hooks.append(buggy_consumer)
+    session.start()
+    summary = finish(session)
+    assert summary.outcome is SessionOutcome.CRASHED
+    (crash,) = [e for e in setup.watched.events if isinstance(e, SessionCrashed)]
+    assert "ZeroDivisionError: a bug in a progress consumer" in crash.message
+    assert "buggy_consumer" in crash.traceback_text
+    # It stopped as for a fatal error: the file keeps its parts and the next run resumes it.
+    states = [e.new_state for e in setup.watched.events if isinstance(e, FileStateChanged)]
+    assert states[-1] == "paused"
+    again = setup.session({"big.fits": body})
+    again.start()
+    assert finish(again).outcome is SessionOutcome.ALL_VALID

@@ -24,6 +24,7 @@ from tests.integration.test_session_commands import QUICK_CONTROL, Watched, tran
 from tests.sign_in_kit import signed_in_archive
 from uploader_gui.auth.profile_sign_in import ProfileSignIn
 from uploader_gui.auth.token_store import KnownAccounts, RefreshTokenStore
+from uploader_gui.core.delivery.delivery_input import DeliveryInput
 from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.engine.session_states import EXIT_COULD_NOT_RUN, SessionOutcome
 from uploader_gui.core.engine.session_summary import SessionSummary
@@ -31,7 +32,6 @@ from uploader_gui.core.engine.sign_in_pause import SIGN_IN_QUESTION_ID, SIGNED_I
 from uploader_gui.core.events import Event, FileStateChanged
 from uploader_gui.core.questions import QuestionAsked
 from uploader_gui.sandbox.archive import LocalArchive
-from uploader_gui.wiring.delivery_input import DeliveryInput
 from uploader_gui.wiring.delivery_session import DeliverySession, SessionOptions
 from uploader_gui.wiring.sign_in_credentials import SignedInCredentials
 

@@ -37,6 +37,7 @@ from uploader_gui.commands.auth import (
     profile_from_args,
 )
 from uploader_gui.commands.terminal_view import View, view_for
+from uploader_gui.core.delivery.delivery_input import DeliveryInput
 from uploader_gui.core.delivery.profile import Profile
 from uploader_gui.core.engine.session_states import (
     EXIT_BAD_INPUT,
@@ -51,7 +52,6 @@ from uploader_gui.core.questions import QuestionAsked
 from uploader_gui.core.upload.part_plan import MAX_PART_BYTES, MIN_PART_BYTES
 from uploader_gui.logging_setup import setup_logging
 from uploader_gui.wiring.control_channel import CredentialsSource, static_credentials
-from uploader_gui.wiring.delivery_input import DeliveryInput
 from uploader_gui.wiring.delivery_session import DeliverySession, SessionOptions
 from uploader_gui.wiring.session_setup import credentials_for, session_options
 from uploader_gui.wiring.sign_in_credentials import SignedInCredentials

@@ -1,7 +1,11 @@
-"""The error classes every layer speaks (DESIGN.md §4).
+"""The error classes every layer speaks (DESIGN.md §4), in two families kept apart.
 
-Adapters translate library exceptions into these; the engine decides what happens by class:
-retry, fail one file, stop the session, or refuse bad input before anything is sent.
+`UploaderError` and its subclasses are the environment's doing (the network, the archive, the
+disk, the person's input). Adapters translate library exceptions into these; the engine decides
+what happens by class: retry, fail one file, stop the session, or refuse bad input before
+anything is sent. `UploaderBug` and anything else that is not an `UploaderError` are our own
+mistakes: the session ends as *crashed*, with the traceback for a report, never as an ordinary
+failed delivery (as qutebrowser keeps "the environment's fault" apart from "our bug").
 """
 
 from __future__ import annotations
@@ -39,8 +43,23 @@ class FatalError(UploaderError):
     """The session cannot go on (lock lost, authorisation revoked, store unwritable)."""
 
 
-class IllegalTransitionError(UploaderError):
+class UploaderBug(Exception):
+    """Base of the errors that can only be a bug in this program, never the environment's."""
+
+
+class IllegalTransitionError(UploaderBug):
     """A state change the transition table forbids: always a bug in the caller."""
+
+
+class BugReported(UploaderBug):
+    """A bug on another thread (a transfer worker, a background duty), reported to the engine.
+
+    `traceback_text` is the original exception's traceback, for the crash report.
+    """
+
+    def __init__(self, message: str, traceback_text: str) -> None:
+        super().__init__(message)
+        self.traceback_text = traceback_text
 
 
 class SignInRequired(FatalError):

@@ -22,7 +22,7 @@ from uploader_gui.aws.errors import (
     is_precondition_failed,
     translate,
 )
-from uploader_gui.core.errors import FatalError
+from uploader_gui.core.errors import FatalError, UploaderError
 from uploader_gui.core.events import Event, LockLost, WarningRaised
 from uploader_gui.core.protocol.lock_status import (
     MAX_LOCK_SIZE_BYTES,
@@ -311,7 +311,7 @@ class LockRefresher:
                 self._emit(LockLost(self._lock.key, str(exc)))
                 self._on_lost(exc)
                 return
-            except Exception as exc:  # noqa: BLE001 - a refresh fault must never end the session
+            except UploaderError as exc:  # an archive fault never ends the session; a bug does
                 self.failure_count += 1
                 delay_s = streak.failed(exc)
                 continue

@@ -172,7 +172,7 @@ class ClientLogWriter:
         while not self._is_abandoned and (chunk := self._next_chunk()) is not None:
             try:
                 self._appender.append(chunk)
-            except Exception as exc:  # noqa: BLE001 - rows stay buffered; the thread must live
+            except UploaderError as exc:  # rows stay buffered; the thread outlives the fault
                 self._after_failure(exc, failures_in_a_row)
                 failures_in_a_row += 1
                 continue

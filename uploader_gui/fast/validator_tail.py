@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from uploader_gui.core.errors import UploaderError
 from uploader_gui.core.events import Event, WarningRaised
 from uploader_gui.core.protocol.log_rows import LogRow, MalformedRow
 from uploader_gui.core.protocol.log_stream import LogStreamDecoder
@@ -136,7 +137,7 @@ class ValidatorTailRunner:
         while not self._stopped.wait(delay_s):
             try:
                 rows = self._tail.poll_once()
-            except Exception as exc:  # noqa: BLE001 - the tail must outlive any fault
+            except UploaderError as exc:  # the tail outlives the archive's faults, not our bugs
                 delay_s = streak.failed(exc)
                 continue
             streak.succeeded()
@@ -145,12 +146,5 @@ class ValidatorTailRunner:
                 self._hand_over(rows)
 
     def _hand_over(self, rows: list[LogRow]) -> None:
-        try:
-            self._on_rows(rows)
-        except Exception as exc:  # a consumer bug must not silence the verdicts
-            log.exception("the validator-row consumer failed")
-            self._emit(
-                WarningRaised(
-                    f"{len(rows)} validator rows could not be applied (a bug)", detail=repr(exc)
-                )
-            )
+        # A bug in the consumer ends this thread; the session's thread hook reports it.
+        self._on_rows(rows)

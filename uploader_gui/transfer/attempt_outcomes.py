@@ -51,7 +51,7 @@ class AttemptOutcomes:
         policy: RetryPolicy,
         *,
         report: Callable[[TransferAttemptEnded], None],
-        stop_run: Callable[[FatalError], None],
+        stop_run: Callable[[BaseException], None],
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._state = state
@@ -77,7 +77,7 @@ class AttemptOutcomes:
             log.exception("handling the end of an attempt at %s failed", file.path)
             with self._state.lock:
                 slot.phase = Phase.PARKED  # out of play, so the run can end
-            self._stop_run(exc if isinstance(exc, FatalError) else FatalError(repr(exc)))
+            self._stop_run(exc)
         self._state.wake()
 
     def _handle(self, slot: Slot, failure: BaseException | None, made_progress: bool) -> None:
@@ -98,7 +98,7 @@ class AttemptOutcomes:
             self._failed(slot, str(failure), discard=True)
         else:
             log.error("bug while sending %s", file.path, exc_info=failure)
-            self._stop_run(FatalError(f"internal error while sending {file.path}: {failure!r}"))
+            self._stop_run(failure)  # a bug, not the file's fault: it ends the run, not the file
             self.stopped(slot)
 
     def stopped(self, slot: Slot) -> None:

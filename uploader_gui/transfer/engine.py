@@ -40,7 +40,7 @@ from typing import Any
 from uploader_gui.core.checksums.crc32 import DEFAULT_CHUNK_BYTES, ReadStopped
 from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.engine.file_states import FileState, FileTracker
-from uploader_gui.core.errors import FatalError
+from uploader_gui.core.errors import FatalError, UploaderError
 from uploader_gui.core.events import Event, TransferAttemptEnded, TransferRunEnded
 from uploader_gui.core.upload.part_plan import PartPlanner
 from uploader_gui.core.upload.retry_policy import RetryPolicy
@@ -96,8 +96,12 @@ class TransferEngine:
         settings: TransferSettings | None = None,
         refresh_credentials: Callable[[], None] | None = None,
         on_attempt_ended: Callable[[TransferAttemptEnded], None] | None = None,
+        report_bug: Callable[[BaseException], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`report_bug` is told of every bug on the engine's threads (the session then ends as
+        crashed); the run stops either way, its files paused with their parts."""
+        self._report_bug = report_bug
         self.settings = settings or TransferSettings()
         self._client_factory = client_factory
         self._guard = ClosingGuard()
@@ -287,13 +291,21 @@ class TransferEngine:
         self._transfers.begin(worker, slot.file)
 
     def _crashed(self, error: BaseException) -> None:
-        if isinstance(error, FatalError):
-            self._stop_run(error)
-        else:
-            self._stop_run(FatalError(f"a transfer worker could not run: {error!r}"))
+        if isinstance(error, UploaderError) and not isinstance(error, FatalError):
+            error = FatalError(f"a transfer worker could not run: {error}")
+        self._stop_run(error)
 
-    def _stop_run(self, error: FatalError) -> None:
-        """A `FatalError`: stop the run; files in flight are paused with their parts."""
+    def _stop_run(self, error: BaseException) -> None:
+        """Stop the run; files in flight are paused with their parts.
+
+        A `FatalError` is the environment's (the run ends with its message); anything that is
+        not an `UploaderError` is a bug, reported as one before the run stops."""
+        if not isinstance(error, UploaderError):
+            if self._report_bug is not None:
+                self._report_bug(error)
+            error = FatalError(f"stopped by an internal error: {type(error).__name__}: {error}")
+        elif not isinstance(error, FatalError):
+            error = FatalError(str(error))
         with self._state.lock:
             if self._stop_error is None:
                 self._stop_error = error
@@ -309,8 +321,7 @@ class TransferEngine:
                     pass
             except Exception as exc:
                 log.exception("the transfer coordinator failed")
-                self._stop_error = self._stop_error or FatalError(f"internal error: {exc!r}")
-                self._gate.pause()
+                self._stop_run(exc)
             self._end_run()
         except EngineClosed:
             log.debug("the engine was closed before its run ended")

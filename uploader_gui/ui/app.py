@@ -26,6 +26,7 @@ from uploader_gui import __version__
 from uploader_gui.app_dirs import APP_AUTHOR, APP_NAME, app_dirs
 from uploader_gui.archive_service import LocalArchiveStarter, start_local_archive
 from uploader_gui.ui.app_icon import app_icon
+from uploader_gui.ui.crash_reports import CrashReporter
 from uploader_gui.ui.gc_guard import GuiThreadGarbageCollector
 from uploader_gui.ui.main_window import APP_TITLE, MainWindow
 
@@ -69,8 +70,11 @@ def run_app(
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     collector = GuiThreadGarbageCollector()
+    crashes = CrashReporter()
     try:
         window = MainWindow(start_local_archive=start_archive)
+        crashes.crashed.connect(window.show_crash)
+        crashes.install()
         window.show()
         with close_on_termination_signals(window):
             if on_window_shown is not None:
@@ -79,6 +83,7 @@ def run_app(
                 exit_code = loop.run_forever()
             window.shutdown()  # the loop can also end by QApplication.quit(), without a close
     finally:
+        crashes.uninstall()
         collector.stop()
         asyncio.set_event_loop(None)
     return int(exit_code)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from uploader_gui.core.delivery.delivery_input import DeliveryInput
 from uploader_gui.core.delivery.profile import Profile
 from uploader_gui.core.engine.commands import SessionCommands
 from uploader_gui.core.engine.session_states import SessionOutcome
@@ -28,7 +29,6 @@ from uploader_gui.core.events import (
     SessionCrashed,
     SessionEnded,
 )
-from uploader_gui.wiring.delivery_input import DeliveryInput
 
 if TYPE_CHECKING:
     # The session brings boto3 (about a second to import): loaded when a delivery starts, so
@@ -116,19 +116,19 @@ class DeliveryController(QObject):
         """Run a session for `inputs`; False (nothing started) while another one runs."""
         if self._thread is not None:
             return False
-        from uploader_gui.wiring.delivery_session import DeliverySession, SessionOptions
-        from uploader_gui.wiring.session_setup import credentials_for
-
-        credentials, sign_in = credentials_for(profile, auth)
-        options, emit = self.options or SessionOptions(), self._session_events
+        options, emit = self.options, self._session_events
         commands = self.commands = SessionCommands()
 
-        def build() -> DeliverySession:
+        def build() -> DeliverySession:  # on the session's thread: imports and file I/O
+            from uploader_gui.wiring.delivery_session import DeliverySession, SessionOptions
+            from uploader_gui.wiring.session_setup import credentials_for
+
+            credentials, sign_in = credentials_for(profile, auth)
             return DeliverySession(
                 profile,
                 inputs,
                 emit=emit,
-                options=options,
+                options=options or SessionOptions(),
                 credentials=credentials,
                 sign_in=sign_in,
                 commands=commands,

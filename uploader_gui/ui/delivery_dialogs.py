@@ -72,14 +72,27 @@ def question_box(
     )
 
 
-def crash_box(parent: QWidget, crash: SessionCrashed) -> QMessageBox:
-    """The delivery stopped on a bug: what happened, details to copy into a report."""
+DELIVERY_CRASH_TITLE = "The delivery stopped on an internal error"
+DELIVERY_CRASH_TEXT = (
+    "The delivery stopped safely; what was sent is kept. Please report this with the details."
+)
+WINDOW_CRASH_TITLE = "Something went wrong in the window"
+WINDOW_CRASH_TEXT = (
+    "The window keeps running and a delivery in progress goes on, but what you just did may "
+    "not have taken effect. Please report this with the details."
+)
+
+
+def crash_box(
+    parent: QWidget,
+    crash: SessionCrashed,
+    *,
+    title: str = DELIVERY_CRASH_TITLE,
+    consequence: str = DELIVERY_CRASH_TEXT,
+) -> QMessageBox:
+    """A bug: what happened and what it means, details to copy into a report."""
     box = QMessageBox(
-        QMessageBox.Icon.Critical,
-        "The delivery stopped on an internal error",
-        f"{crash.message}\n\nThe delivery stopped safely; what was sent is kept. Please "
-        "report this with the details.",
-        parent=parent,
+        QMessageBox.Icon.Critical, title, f"{crash.message}\n\n{consequence}", parent=parent
     )
     box.setDetailedText(crash.traceback_text)
     copy = box.addButton(COPY_DETAILS_TEXT, QMessageBox.ButtonRole.ActionRole)

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from uploader_gui.core.delivery.delivery_input import DeliveryInput
 from uploader_gui.core.delivery.folder_index import FolderIndex
 from uploader_gui.core.engine.commands import SessionCommands
 from uploader_gui.core.engine.sign_in_pause import SIGN_IN_QUESTION_ID, SIGNED_IN, STOP
@@ -47,7 +48,6 @@ from uploader_gui.ui.delivery_panel import DeliveryPanel
 from uploader_gui.ui.engine_bridge import EngineBridge
 from uploader_gui.ui.file_table_model import FileTableModel
 from uploader_gui.ui.transfer_bar import TransferBar
-from uploader_gui.wiring.delivery_input import DeliveryInput
 
 if TYPE_CHECKING:
     from uploader_gui.wiring.delivery_session import SessionOptions

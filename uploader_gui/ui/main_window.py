@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
     QTableView,
@@ -39,7 +40,8 @@ from PySide6.QtWidgets import (
 
 from uploader_gui.archive_service import LocalArchiveStarter
 from uploader_gui.core.delivery.folder_index import FolderIndex, IndexOptions, build_folder_index
-from uploader_gui.core.events import IndexProgressed
+from uploader_gui.core.events import IndexProgressed, SessionCrashed
+from uploader_gui.ui.delivery_dialogs import WINDOW_CRASH_TEXT, WINDOW_CRASH_TITLE, crash_box
 from uploader_gui.ui.delivery_panel import DeliveryPanel
 from uploader_gui.ui.delivery_view import DeliveryView
 from uploader_gui.ui.engine_bridge import EngineBridge, IndexFailed, IndexSummary
@@ -103,6 +105,7 @@ class MainWindow(QMainWindow):
         self.folder: str | None = None
         self.folder_index: FolderIndex | None = None  # the last finished index, for uploading
         self.skipped_dialog: SkippedDialog | None = None
+        self.crash_boxes: list[QMessageBox] = []
         self._open_request_id = 0
         self._drag_request_id = 0
         self._drag_kind: str | None = None
@@ -321,6 +324,14 @@ class MainWindow(QMainWindow):
     def _on_index_cancelled(self, root: str) -> None:
         self.status_area.show_message(
             f"Indexing of “{Path(root).name or root}” stopped. Choose or drop a folder to start."
+        )
+
+    @Slot(object)
+    def show_crash(self, crash: SessionCrashed) -> None:
+        """A bug on the GUI thread (see `CrashReporter`): say so, with details to copy."""
+        self.crash_boxes = [box for box in self.crash_boxes if box.isVisible()]
+        self.crash_boxes.append(
+            crash_box(self, crash, title=WINDOW_CRASH_TITLE, consequence=WINDOW_CRASH_TEXT)
         )
 
     # --- closing ------------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 in", Sign in (the browser sign-in, opened with the desktop's URL handler), Cancel while waiting,
 and Sign out (removes the kept refresh token from the keychain).
 
-Every sign-in step talks to the network or the keychain, so it runs on this row's worker
-thread; results come back as queued signals. For the local archive (static keys) the row hides.
+Every sign-in step talks to the network or the keychain, and the sign-in code brings botocore
+(about a second to import), so all of it, from making the profile's `ProfileSignIn` on, runs on
+this row's worker thread; results come back as queued signals. For the local archive (static
+keys) the row hides.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ class SignInRow(QWidget):
 
     statusReported = Signal(str, bool)  # text, signed in (from the worker)
     urlReady = Signal(str)  # from the worker: open it on the GUI thread
+    _authMade = Signal(int, object)  # from the worker: (profile generation, ProfileSignIn)
 
     def __init__(
         self,
@@ -71,6 +74,8 @@ class SignInRow(QWidget):
         self._open_url = open_url
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sign-in")
         self._pending: SignIn | None = None
+        self._profile: Profile | None = None
+        self._generation = 0  # which profile choice the worker's results are for
         self.auth: ProfileSignIn | None = None
         self.status_label = QLabel(NOT_SIGNED_IN_TEXT)
         self.status_label.setAccessibleName("Sign-in")
@@ -88,22 +93,23 @@ class SignInRow(QWidget):
         self.sign_out_button.clicked.connect(self.sign_out)
         self.statusReported.connect(self._show)
         self.urlReady.connect(self._open)
+        self._authMade.connect(self._adopt)
         self._show(NOT_SIGNED_IN_TEXT, False)
         self.hide()
 
     def set_profile(self, profile: Profile | None) -> None:
         """Show the row for a `[cognito]` profile (resuming its kept sign-in); else hide it."""
-        if profile is not None and self.auth is not None and self.auth.profile == profile:
+        if profile is not None and profile == self._profile:
             return
         self.cancel()
+        self._profile, self.auth = profile, None
+        self._generation += 1
         if profile is None or profile.cognito is None:
-            self.auth = None
             self.hide()
             return
-        auth = self.auth = self._make_auth(profile)
         self.show()
         self._busy(CHECKING_TEXT)
-        self._executor.submit(self._resume, auth)
+        self._executor.submit(self._open_profile, profile, self._generation)
 
     @Slot()
     def sign_in(self) -> None:
@@ -131,8 +137,10 @@ class SignInRow(QWidget):
 
     # --- worker thread --------------------------------------------------------------------------
 
-    def _resume(self, auth: ProfileSignIn) -> None:
-        self._report(auth, auth.resume)
+    def _open_profile(self, profile: Profile, generation: int) -> None:
+        auth = self._make_auth(profile)  # imports the sign-in code and opens the keychain
+        self._authMade.emit(generation, auth)
+        self._report(auth, auth.resume, generation)
 
     def _sign_in(self, auth: ProfileSignIn) -> None:
         def browser_sign_in() -> object:
@@ -144,22 +152,28 @@ class SignInRow(QWidget):
                 self._pending = None
                 sign_in.close()
 
-        self._report(auth, browser_sign_in)
+        self._report(auth, browser_sign_in, self._generation)
 
     def _sign_out(self, auth: ProfileSignIn) -> None:
-        self._report(auth, auth.sign_out)
+        self._report(auth, auth.sign_out, self._generation)
 
-    def _report(self, auth: ProfileSignIn, step: Callable[[], object]) -> None:
+    def _report(self, auth: ProfileSignIn, step: Callable[[], object], generation: int) -> None:
         try:
             step()
         except UploaderError as exc:
             log.info("sign-in step ended: %s", exc)
             text = f"{signed_in_text(auth.account)} — {exc}"
+        else:
+            text = signed_in_text(auth.account)
+        if generation == self._generation:  # else another profile was chosen meanwhile
             self.statusReported.emit(text, auth.is_signed_in)
-            return
-        self.statusReported.emit(signed_in_text(auth.account), auth.is_signed_in)
 
     # --- GUI thread -----------------------------------------------------------------------------
+
+    @Slot(int, object)
+    def _adopt(self, generation: int, auth: ProfileSignIn) -> None:
+        if generation == self._generation:
+            self.auth = auth
 
     def _busy(self, text: str) -> None:
         self.status_label.setText(text)

@@ -1,4 +1,5 @@
-"""A delivery's inputs, read for the session: the label, and the provider's index or the folder.
+"""A delivery's inputs (`DeliveryInput`), read for the session: the label, and the provider's
+index or the folder.
 
 With an index, the files are the index's paths, each stat-ed under the source folder; their
 CRC32 is the index's checksum when it has one. Without one, the folder is listed as
@@ -21,8 +22,9 @@ from uploader_gui.core.checksums.crc32 import (
     FileReading,
     read_files,
 )
+from uploader_gui.core.delivery.delivery_input import TRANSFER_TYPES, DeliveryInput
 from uploader_gui.core.delivery.fingerprint import FileFingerprint
-from uploader_gui.core.delivery.folder_index import FolderIndex, IndexOptions, build_folder_index
+from uploader_gui.core.delivery.folder_index import IndexOptions, build_folder_index
 from uploader_gui.core.delivery.index_file import IndexEntry, read_provider_index
 from uploader_gui.core.delivery.label import Label, parse_label
 from uploader_gui.core.delivery.problems import Problem, ProblemsFound
@@ -31,22 +33,6 @@ from uploader_gui.core.errors import UserInputError
 from uploader_gui.core.events import Event
 from uploader_gui.store.state_store import StateStore
 from uploader_gui.wiring.local_lock import LocalDeliveryLock
-
-TRANSFER_TYPES = ("staging", "sample")
-
-
-@dataclass(frozen=True)
-class DeliveryInput:
-    """What the person chose: the profile, the folder, the label, the index (optional)."""
-
-    profile_name: str
-    source: Path
-    label_path: Path
-    index_path: Path | None = None
-    transfer_type: str = "staging"
-    # A listing of `source` with checksums made moments ago (the window's): files whose size
-    # and mtime still match are not read again.
-    listed: FolderIndex | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,8 @@ from pathlib import Path
 
 from botocore.credentials import RefreshableCredentials
 
+from uploader_gui.bug_hooks import route_thread_bugs
+from uploader_gui.core.delivery.delivery_input import DeliveryInput
 from uploader_gui.core.delivery.profile import Profile
 from uploader_gui.core.engine.commands import SessionCommands, noting_questions
 from uploader_gui.core.engine.ports import TransferPort, TransferWiring
@@ -41,7 +43,7 @@ from uploader_gui.wiring.control_channel import (
     CredentialsSource,
     static_credentials,
 )
-from uploader_gui.wiring.delivery_input import DeliveryInput, RequestFromFiles
+from uploader_gui.wiring.delivery_input import RequestFromFiles
 from uploader_gui.wiring.receipt_writer import ReceiptWriter
 from uploader_gui.wiring.store_port import StoreSession
 from uploader_gui.wiring.transfer_port import EngineTransfers
@@ -114,7 +116,9 @@ class DeliverySession:
     def run(self) -> SessionSummary:
         """The whole session on the calling thread; the store is closed afterwards."""
         try:
-            self._summary = self.engine.run()
+            # A bug escaping any thread (a worker, the log writer, the tail) ends it as crashed.
+            with route_thread_bugs(self.engine.report_bug):
+                self._summary = self.engine.run()
         finally:
             self._loader.release()
             self._store.close()

@@ -56,6 +56,7 @@ class EngineTransfers:
             settings=self._settings,
             refresh_credentials=self._refresh_credentials,
             on_attempt_ended=wiring.on_attempt_ended,
+            report_bug=wiring.report_bug,
         )
         self._engine = engine
         engine.start(files)

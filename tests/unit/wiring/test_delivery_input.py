@@ -11,6 +11,7 @@ import pytest
 
 from tests.unit.core.delivery.label_texts import fits_label_text
 from uploader_gui.core.checksums.crc32 import crc32_from_base64
+from uploader_gui.core.delivery.delivery_input import DeliveryInput
 from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.delivery.folder_index import build_folder_index
 from uploader_gui.core.delivery.index_file import IndexEntry
@@ -18,7 +19,7 @@ from uploader_gui.core.delivery.problems import ProblemsFound
 from uploader_gui.core.engine.ports import DeliveryRequest
 from uploader_gui.core.errors import UserInputError
 from uploader_gui.store.state_store import StateStore
-from uploader_gui.wiring.delivery_input import DeliveryInput, RequestFromFiles
+from uploader_gui.wiring.delivery_input import RequestFromFiles
 from uploader_gui.wiring.local_lock import DeliveryInUse
 
 

@@ -2,9 +2,9 @@
 
 Commands from the window or the terminal (pause, resume, cancel, retry failed files, stop,
 concurrency, bandwidth), attempt outcomes and run ends from transfer workers, validator rows from
-the tail thread, and a lost lock from the lock refresher all arrive here. Only the engine thread
-takes them out, so the session's decisions (which rows to write, when to finish) are made on one
-thread, one message at a time.
+the tail thread, a lost lock from the lock refresher, and bugs on any thread all arrive here.
+Only the engine thread takes them out, so the session's decisions (which rows to write, when to
+finish) are made on one thread, one message at a time.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import queue
 from dataclasses import dataclass
 from enum import StrEnum
 
+from uploader_gui.core.errors import BugReported
 from uploader_gui.core.events import TransferAttemptEnded, TransferRunEnded
 from uploader_gui.core.protocol.log_rows import LogRow
 
@@ -53,7 +54,14 @@ class LockWasLost:
     message: str
 
 
-Message = Command | AttemptEnded | RunEnded | ValidatorRows | LockWasLost
+@dataclass(frozen=True, slots=True)
+class BugFound:
+    """A bug on another thread: the session ends as crashed."""
+
+    bug: BugReported
+
+
+Message = Command | AttemptEnded | RunEnded | ValidatorRows | LockWasLost | BugFound
 
 
 class SessionInbox:

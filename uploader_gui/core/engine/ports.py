@@ -170,13 +170,15 @@ class TransferWiring:
     """What a transfer engine needs from the session.
 
     `emit` takes every event of the engine (progress, `TransferRunEnded`, ...);
-    `on_attempt_ended` is called after the file's state was saved (`done` before `ok`).
+    `on_attempt_ended` is called after the file's state was saved (`done` before `ok`);
+    `report_bug` is told of a bug on any of the engine's threads (the session ends crashed).
     """
 
     tracker: FileTracker
     transfer_bucket: str
     emit: EmitEvent
     on_attempt_ended: Callable[[TransferAttemptEnded], None]
+    report_bug: Callable[[BaseException], None]
 
 
 class TransferFactory(Protocol):

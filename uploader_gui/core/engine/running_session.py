@@ -18,6 +18,7 @@ from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.engine.file_states import MAX_TRANSFER_FAILURES, FileState, FileTracker
 from uploader_gui.core.engine.inbox import (
     AttemptEnded,
+    BugFound,
     Command,
     CommandName,
     LockWasLost,
@@ -78,6 +79,7 @@ class RunningSession:
         settings: RunSettings,
         monotonic: Callable[[], float] = time.monotonic,
         sign_in: SignInWatch | None = None,
+        report_bug: Callable[[BaseException], None] = lambda exc: None,
     ) -> None:
         self._control = control
         self._tracker = tracker
@@ -89,7 +91,9 @@ class RunningSession:
         self._settings = settings
         self._monotonic = monotonic
         self._transfer: TransferPort = transfers(
-            TransferWiring(tracker, transfer_bucket, self._on_transfer_event, self._on_attempt)
+            TransferWiring(
+                tracker, transfer_bucket, self._on_transfer_event, self._on_attempt, report_bug
+            )
         )
         self._is_run_active = False
         self._run_failure = ""
@@ -147,6 +151,8 @@ class RunningSession:
             self._run_ended(message.event)
         elif isinstance(message, LockWasLost):
             self._lock_lost = message.message
+        elif isinstance(message, BugFound):
+            raise message.bug  # the session ends as crashed, with the bug's own traceback
         else:
             self._command(message)
 

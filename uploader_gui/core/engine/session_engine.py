@@ -27,6 +27,7 @@ from collections.abc import Callable
 from uploader_gui.core.engine.commands import SessionCommands, noting_questions
 from uploader_gui.core.engine.file_states import FileState, FileTracker
 from uploader_gui.core.engine.inbox import (
+    BugFound,
     Command,
     CommandName,
     LockWasLost,
@@ -48,7 +49,7 @@ from uploader_gui.core.engine.session_plan import SessionPlan, plan_session
 from uploader_gui.core.engine.session_states import SessionOutcome, SessionState
 from uploader_gui.core.engine.session_summary import SessionSummary, ended_event, summarise
 from uploader_gui.core.engine.sign_in_pause import SignInWatch
-from uploader_gui.core.errors import UploaderError, UserInputError
+from uploader_gui.core.errors import BugReported, UploaderError, UserInputError
 from uploader_gui.core.events import (
     Event,
     FileStateChanged,
@@ -113,11 +114,24 @@ class SessionEngine:
         self._tracker: FileTracker | None = None
         self._running: RunningSession | None = None
         self._reasons: dict[str, tuple[str, str]] = {}
+        self._reported_bug: BugReported | None = None
         self._ran = False
 
     @property
     def state(self) -> SessionState:
         return self._state
+
+    def report_bug(self, exc: BaseException, where: str = "") -> None:
+        """A bug on another thread (any thread may call this): the session ends as crashed."""
+        place = f" on {where}" if where else ""
+        bug = BugReported(
+            f"internal error{place}: {type(exc).__name__}: {exc}",
+            "".join(traceback.format_exception(exc)),
+        )
+        with self._state_lock:
+            if self._reported_bug is None:
+                self._reported_bug = bug
+        self._inbox.post(BugFound(bug))
 
     # --- the engine thread ---------------------------------------------------------------------
 
@@ -195,6 +209,7 @@ class SessionEngine:
             settings=self._settings,
             monotonic=self._monotonic,
             sign_in=self._sign_in,
+            report_bug=self.report_bug,
         )
         self._running.apply_rows(early_rows)
         self._control.start_background(
@@ -254,6 +269,8 @@ class SessionEngine:
         return kept
 
     def _check_stop(self) -> None:
+        if self._reported_bug is not None:
+            raise self._reported_bug
         if self.commands.is_stop_requested:
             raise SessionInterrupted("stopped on request before anything was uploaded")
 
@@ -279,9 +296,13 @@ class SessionEngine:
         self._emit_outside(event)
 
     def _report_bug(self, exc: BaseException) -> str:
-        log.exception("the delivery session failed with a bug")
-        message = f"internal error: {type(exc).__name__}: {exc}"
-        text = "".join(traceback.format_exception(exc))
+        if isinstance(exc, BugReported):  # from another thread: its own message and traceback
+            log.error("the delivery session ends after a bug: %s\n%s", exc, exc.traceback_text)
+            message, text = str(exc), exc.traceback_text
+        else:
+            log.exception("the delivery session failed with a bug")
+            message = f"internal error: {type(exc).__name__}: {exc}"
+            text = "".join(traceback.format_exception(exc))
         self._emit_outside(SessionCrashed(message, text))
         return message
 

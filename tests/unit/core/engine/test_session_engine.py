@@ -9,6 +9,7 @@ leaves the session hanging instead of ending it with its traceback.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
@@ -33,7 +34,7 @@ from uploader_gui.core.engine.session_engine import SessionEngine
 from uploader_gui.core.engine.session_plan import KnownFile
 from uploader_gui.core.engine.session_states import SessionOutcome
 from uploader_gui.core.engine.session_summary import SessionSummary
-from uploader_gui.core.errors import FatalError
+from uploader_gui.core.errors import FatalError, IllegalTransitionError, UploaderError
 from uploader_gui.core.events import (
     Event,
     SessionCrashed,
@@ -68,12 +69,14 @@ class Harness:
     transfers: list[FakeTransfers] = field(default_factory=list)
     settings: RunSettings = field(default_factory=lambda: RunSettings(tick_s=0.01))
     engine: SessionEngine | None = None
+    on_start: Callable[[FakeTransfers], None] | None = None  # runs as each transfer starts
 
     def __post_init__(self) -> None:
         self.control.verdicts = {file.path: ("ok", "") for file in self.request.files}
 
     def make_transfers(self, wiring: TransferWiring) -> TransferPort:
         transfers = FakeTransfers(wiring, self.outcomes)
+        transfers.on_start = self.on_start
         self.transfers.append(transfers)
         return transfers
 
@@ -520,3 +523,44 @@ def test_a_pipeline_that_does_not_start_still_ends_with_one_stop_row() -> None:
     assert harness.control.rows == [("stop", "self", "ok", None)]
     assert harness.control.released == 1
     assert harness.transfers == []
+
+
+def test_an_illegal_transition_is_a_crash_not_an_ordinary_failure() -> None:
+    harness = Harness()
+
+    def bad_run(transfers: FakeTransfers) -> None:
+        transfers.wiring.tracker.transition("a.fits", FileState.DONE)  # ready -> done: a bug
+
+    harness.on_start = bad_run
+    summary = harness.run()
+    assert summary.outcome is SessionOutcome.CRASHED
+    assert summary.exit_status == 3
+    (crash,) = harness.events.of(SessionCrashed)
+    assert "IllegalTransitionError" in crash.message  # type: ignore[attr-defined]
+    assert "ready → done" in crash.traceback_text  # type: ignore[attr-defined]
+    assert not issubclass(IllegalTransitionError, UploaderError)
+
+
+def test_a_bug_reported_from_another_thread_ends_the_session_as_crashed() -> None:
+    harness = Harness(outcomes={"c.fits": "hold"})
+
+    def bug_on_a_worker(transfers: FakeTransfers) -> None:
+        def worker() -> None:
+            try:
+                {}["no such key"]
+            except KeyError as exc:
+                transfers.wiring.report_bug(exc)
+
+        threading.Thread(target=worker, name="transfer-worker-1").start()
+
+    harness.on_start = bug_on_a_worker
+    summary = harness.run()
+    assert summary.outcome is SessionOutcome.CRASHED
+    (crash,) = harness.events.of(SessionCrashed)
+    assert crash.message == "internal error: KeyError: 'no such key'"  # type: ignore[attr-defined]
+    assert "in worker" in crash.traceback_text  # type: ignore[attr-defined]
+    # It ended the way every session ends: transfer closed, control channel closed, receipt.
+    assert harness.transfer.closed == 1
+    assert harness.control.stop_rows == 1
+    assert harness.control.released == 1
+    assert harness.receipts.written
