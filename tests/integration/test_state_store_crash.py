@@ -36,8 +36,8 @@ CHILD_SCRIPT = f"""
 import sys
 from pathlib import Path
 
+from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.engine.file_states import FileState as S, FileTracker
-
 from uploader_gui.store.state_store import StateStore
 
 path, run = Path(sys.argv[1]), int(sys.argv[2])
