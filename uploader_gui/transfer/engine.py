@@ -11,10 +11,13 @@ engine.wait()                  # until TransferRunEnded was emitted
 engine.close(timeout_s, abort_in_flight=True)  # after it, no thread writes the store or emits
 ```
 
-Threads: a coordinator (admits files from the list as room frees up, releases retries when
-their delay is over, carries out pause/resume/cancel, emits throttled progress) and the workers
-(`worker_pool`), each with its own boto3 client made once. Every command is a flag plus a
-wake-up, so the caller (the GUI's engine thread) never waits for the network.
+Two roles: a coordinator (admits files from the list as room frees up, releases retries when
+their delay is over, carries out pause/resume/cancel, emits throttled progress) and the workers,
+each with its own boto3 client made once. Where they run is the `executor`'s business: by
+default a coordinator thread and a pool of worker threads (`executor.ThreadedExecutor`); in unit
+tests all on the calling thread, step by step, on a manual clock (`sync_executor.SyncExecutor`).
+Every command is a flag plus a wake-up, so the caller (the GUI's engine thread) never waits for
+the network.
 
 At most `2 × concurrency` files are queued or in flight at a time: a million-file delivery does
 not mark a million files `queued`, and pausing touches only the few in play. Pause stops every
@@ -32,7 +35,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +50,12 @@ from uploader_gui.core.upload.token_bucket import TokenBucket
 from uploader_gui.core.upload.transfer_progress import DEFAULT_INTERVAL_S, TransferProgress
 from uploader_gui.transfer.attempt_outcomes import AttemptOutcomes
 from uploader_gui.transfer.closing import ClosingGuard, EngineClosed, GuardedRecords, GuardedTracker
+from uploader_gui.transfer.executor import (
+    CoordinatorSteps,
+    ThreadedExecutor,
+    TransferExecutor,
+    WorkerJobs,
+)
 from uploader_gui.transfer.file_transfers import FileTransfers
 from uploader_gui.transfer.run_state import FileJob, Job, PartJob, Phase, RunState, Slot
 from uploader_gui.transfer.s3_requests import CredentialsRefresher
@@ -59,7 +67,6 @@ from uploader_gui.transfer.transfer_context import (
     TransferServices,
     Worker,
 )
-from uploader_gui.transfer.worker_pool import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -97,11 +104,14 @@ class TransferEngine:
         refresh_credentials: Callable[[], None] | None = None,
         on_attempt_ended: Callable[[TransferAttemptEnded], None] | None = None,
         report_bug: Callable[[BaseException], None] | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        executor: TransferExecutor[Job, Worker] | None = None,
     ) -> None:
         """`report_bug` is told of every bug on the engine's threads (the session then ends as
-        crashed); the run stops either way, its files paused with their parts."""
+        crashed); the run stops either way, its files paused with their parts. `executor` runs
+        the coordinator and the workers (threads by default) and gives the clock."""
         self._report_bug = report_bug
+        self._executor: TransferExecutor[Job, Worker] = executor or ThreadedExecutor()
+        clock = self._executor.clock
         self.settings = settings or TransferSettings()
         self._client_factory = client_factory
         self._guard = ClosingGuard()
@@ -139,19 +149,27 @@ class TransferEngine:
             queue_parts=self._state.queue_parts,
             withdraw_parts=self._state.withdraw_parts,
         )
-        self._pool: WorkerPool[Job, Worker] = WorkerPool(
-            self._state.queue,
-            make_worker=self._make_worker,
-            run_job=self._run_job,
-            on_crash=self._crashed,
-        )
         self._backlog: Iterator[FileFingerprint] | None = None
         self._counts_totals = False
         self._stop_error: FatalError | None = None
         self._is_closing = False
-        self._coordinator: threading.Thread | None = None
+        self._is_started = False
         self._finished = threading.Event()
         self.outcome: TransferRunEnded | None = None
+        self._executor.bind(
+            CoordinatorSteps(
+                look=self._look,
+                wait_for_news=self._wait_for_news,
+                next_timer_at=self._state.next_retry_at,
+                finished=self._finished,
+            ),
+            WorkerJobs(
+                self._state.queue,
+                make_worker=self._make_worker,
+                run_job=self._run_job,
+                on_crash=self._crashed,
+            ),
+        )
 
     # --- commands ----------------------------------------------------------------------------
 
@@ -167,8 +185,9 @@ class TransferEngine:
         Totals for the progress bar come from the arguments, or from `files` if it is a
         collection; otherwise they grow as files are admitted.
         """
-        if self._coordinator is not None:
+        if self._is_started:
             raise RuntimeError("a transfer engine runs once; make a new one for the next run")
+        self._is_started = True
         if isinstance(files, Collection):
             files_total = len(files) if files_total is None else files_total
             if bytes_total is None:
@@ -176,11 +195,8 @@ class TransferEngine:
         self._counts_totals = files_total is None or bytes_total is None
         self._services.progress.add_totals(files=files_total or 0, bytes_=bytes_total or 0)
         self._backlog = iter(files)
-        self._pool.resize(self.settings.concurrency)
-        self._coordinator = threading.Thread(
-            target=self._coordinate, name="transfer-coordinator", daemon=True
-        )
-        self._coordinator.start()
+        self._executor.resize(self.settings.concurrency)
+        self._executor.start()
 
     def pause(self, *, abort_in_flight: bool = False) -> None:
         """Stop reading before the next chunk; keep multipart uploads; park files as paused.
@@ -203,7 +219,7 @@ class TransferEngine:
 
     def set_concurrency(self, count: int) -> None:
         """Change the number of workers (each new worker makes its own client)."""
-        self._pool.resize(count)
+        self._executor.resize(count)
         self._state.wake()
 
     def set_bandwidth_limit(self, bytes_per_s: float | None) -> None:
@@ -212,14 +228,14 @@ class TransferEngine:
 
     def wait(self, timeout_s: float | None = None) -> bool:
         """Wait for the run to end; True if it did."""
-        return self._finished.wait(timeout_s)
+        return self._executor.wait(timeout_s)
 
     def close(self, timeout_s: float | None = 30.0, *, abort_in_flight: bool = False) -> None:
         """End the run as a killed process would leave it, but tidily: pause (cutting requests
         being sent with `abort_in_flight`, else letting them finish for up to `timeout_s`), and
         save files in flight as `paused`. Once this returns, no engine thread writes the store
         or emits; one still waiting for the network abandons its request unrecorded."""
-        if self._coordinator is not None:
+        if self._is_started:
             self._is_closing = True
             self.pause(abort_in_flight=abort_in_flight)
             self.wait(timeout_s)
@@ -228,11 +244,7 @@ class TransferEngine:
 
     def join(self, timeout_s: float | None = None) -> bool:
         """Wait for the engine's threads to exit (after `close`); True if they all did."""
-        if self._coordinator is not None:
-            self._coordinator.join(timeout_s)
-        self._pool.join(timeout_s)
-        threads = [self._coordinator, *self._pool.threads]
-        return not any(thread is not None and thread.is_alive() for thread in threads)
+        return self._executor.join(timeout_s)
 
     @property
     def is_paused(self) -> bool:
@@ -244,12 +256,12 @@ class TransferEngine:
 
     @property
     def concurrency(self) -> int:
-        return self._pool.size
+        return self._executor.size
 
     @property
     def clients_created(self) -> int:
         """How many workers were started; each made exactly one client."""
-        return self._pool.started_count
+        return self._executor.started_count
 
     # --- workers -----------------------------------------------------------------------------
 
@@ -314,23 +326,29 @@ class TransferEngine:
 
     # --- coordinator -------------------------------------------------------------------------
 
-    def _coordinate(self) -> None:
+    def _look(self) -> bool:
+        """One look by the coordinator; True once the run has ended (or the engine closed)."""
+        is_over = True  # unless the step says otherwise: whatever escapes it ends the run
         try:
             try:
-                while not self._step():
-                    pass
+                is_over = self._step()
             except Exception as exc:
                 log.exception("the transfer coordinator failed")
                 self._stop_run(exc)
-            self._end_run()
+            if is_over:
+                self._end_run()
         except EngineClosed:
             log.debug("the engine was closed before its run ended")
         finally:
-            self._finished.set()
+            if is_over:
+                self._finished.set()
+        return is_over
+
+    def _wait_for_news(self) -> None:
+        self._state.wait_for_wakeup(self._wait_s())
 
     def _step(self) -> bool:
         """One look at everything; True when the run is over."""
-        self._state.wait_for_wakeup(self._wait_s())
         for event in self._services.progress.events_due():
             self._emit(event)
         if self._gate.is_cancelled:
@@ -362,7 +380,7 @@ class TransferEngine:
         self._state.queue_file(slot)
 
     def _admit_files(self) -> None:
-        window = 2 * max(1, self._pool.size)
+        window = 2 * max(1, self._executor.size)
         while self._backlog is not None and self._state.count(Phase.QUEUED, Phase.ACTIVE) < window:
             file = next(self._backlog, None)
             if file is None:

@@ -60,6 +60,13 @@ class JobQueue(Generic[J]):
                     return heapq.heappop(self._heap).job
                 self._condition.wait()
 
+    def take_now(self) -> J | None:
+        """The next job without waiting; None if there is none, or once closed."""
+        with self._condition:
+            if self._is_closed or not self._heap:
+                return None
+            return heapq.heappop(self._heap).job
+
     def withdraw(self, predicate: Callable[[J], bool]) -> list[J]:
         """Take back every queued job `predicate` selects, in queue order."""
         with self._condition:
