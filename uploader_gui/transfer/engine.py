@@ -158,17 +158,9 @@ class TransferEngine:
         self.outcome: TransferRunEnded | None = None
         self._executor.bind(
             CoordinatorSteps(
-                look=self._look,
-                wait_for_news=self._wait_for_news,
-                next_timer_at=self._state.next_retry_at,
-                finished=self._finished,
+                self._look, self._wait_for_news, self._state.next_retry_at, self._finished
             ),
-            WorkerJobs(
-                self._state.queue,
-                make_worker=self._make_worker,
-                run_job=self._run_job,
-                on_crash=self._crashed,
-            ),
+            WorkerJobs(self._state.queue, self._make_worker, self._run_job, self._crashed),
         )
 
     # --- commands ----------------------------------------------------------------------------

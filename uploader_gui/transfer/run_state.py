@@ -164,5 +164,14 @@ class RunState:
         return due
 
     def next_retry_at(self) -> float | None:
+        """When the next retry is due; None if no file waits for one. Timers of slots that left
+        `retrying` (a pause parked them) are dropped, so a paused run has nothing to wake for
+        (a stale timer in the past would have the coordinator look again and again at once)."""
         with self.lock:
-            return self._retry_timers[0][0] if self._retry_timers else None
+            while self._retry_timers:
+                at, _, path = self._retry_timers[0]
+                slot = self.slots.get(path)
+                if slot is not None and slot.phase is Phase.RETRYING and slot.retry_at == at:
+                    return at
+                heapq.heappop(self._retry_timers)
+            return None
