@@ -10,9 +10,7 @@ part sizes are wrong; answers unknown uploads with `NoSuchUpload`, unknown bucke
 the engine's own error translation runs. Request bodies are read block by block, as botocore
 reads them, so pacing, progress counting and cutting a body short all happen.
 
-Faults: `fail` answers chosen requests with an error (before or after the request took effect:
-`answer_lost`); `before` runs an action as a chosen request arrives (a pause, say). Every
-request is logged in `requests`.
+Faults (`fail`, `before`) and the log of requests (`requests`, `sent`) come from `memory_s3_faults`.
 
 The same calls against this fake and the local archive over HTTP give the same results:
 `tests/integration/test_memory_s3_contract.py`.
@@ -24,12 +22,10 @@ import base64
 import hashlib
 import threading
 import zlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import ClientError
+from tests.unit.transfer.memory_s3_faults import FaultPlan, s3_error
 
 MIN_PART_BYTES = 5 * 1024 * 1024
 READ_BLOCK_BYTES = 64 * 1024
@@ -46,18 +42,6 @@ _INVALID_PART = (
 
 def crc32_b64(data: bytes) -> str:
     return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode("ascii")
-
-
-def s3_error(
-    status: int, code: str, message: str = "", *, retry_after: str | None = None
-) -> ClientError:
-    """The `ClientError` botocore raises for an S3 error response."""
-    headers = {"retry-after": retry_after} if retry_after is not None else {}
-    response: Any = {
-        "Error": {"Code": code, "Message": message},
-        "ResponseMetadata": {"HTTPStatusCode": status, "HTTPHeaders": headers},
-    }
-    return ClientError(response, "S3")
 
 
 @dataclass(frozen=True)
@@ -84,36 +68,6 @@ class OpenUpload:
     parts: dict[int, StoredPart] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Request:
-    """One request as the fake saw it: `status` 200, an error's HTTP status, or 0 for a fault
-    that is not an S3 error."""
-
-    operation: str
-    key: str
-    part_number: int | None
-    status: int
-
-
-@dataclass
-class _Fault:
-    operation: str
-    key: str | None
-    part_number: int | None
-    remaining: int
-    error: BaseException | None = None
-    action: Callable[[], None] | None = None
-    answer_lost: bool = False
-
-    def matches(self, operation: str, key: str, part_number: int | None) -> bool:
-        return (
-            self.remaining > 0
-            and self.operation == operation
-            and self.key in (None, key)
-            and self.part_number in (None, part_number)
-        )
-
-
 def _md5(data: bytes) -> bytes:
     return hashlib.md5(data).digest()  # noqa: S324 - S3's ETag, not security
 
@@ -137,17 +91,16 @@ def _read_body(body: Any) -> bytes:
     return b"".join(chunks)
 
 
-class MemoryS3:
+class MemoryS3(FaultPlan):
     """The archive's buckets in memory; thread-safe. `client` is a transfer client factory."""
 
     def __init__(self, *buckets: str, min_part_bytes: int = MIN_PART_BYTES) -> None:
+        super().__init__()
         self._lock = threading.RLock()
         self._min_part_bytes = min_part_bytes
         self._buckets: dict[str, dict[str, StoredObject]] = {name: {} for name in buckets}
         self._uploads: dict[str, OpenUpload] = {}
         self._upload_count = 0
-        self._faults: list[_Fault] = []
-        self.requests: list[Request] = []
         self.clients_made = 0
 
     # --- for tests ---------------------------------------------------------------------------
@@ -157,10 +110,6 @@ class MemoryS3:
             self.clients_made += 1
         return MemoryS3Client(self)
 
-    def create_bucket(self, name: str) -> None:
-        with self._lock:
-            self._buckets.setdefault(name, {})
-
     def object(self, bucket: str, key: str) -> StoredObject | None:
         with self._lock:
             return self._buckets.get(bucket, {}).get(key)
@@ -169,81 +118,6 @@ class MemoryS3:
         """The multipart uploads of `key` begun and neither completed nor aborted."""
         with self._lock:
             return [upload_id for upload_id, u in self._uploads.items() if u.key == key]
-
-    def sent(self, operation: str, key: str, *, part_number: int | None = None) -> int:
-        """How many `operation` requests for `key` (and part) succeeded."""
-        return sum(
-            1
-            for r in self.requests
-            if (r.operation, r.key, r.status) == (operation, key, 200)
-            and part_number in (None, r.part_number)
-        )
-
-    def fail(
-        self,
-        operation: str,
-        error: BaseException,
-        *,
-        key: str | None = None,
-        part_number: int | None = None,
-        times: int = 1,
-        answer_lost: bool = False,
-    ) -> None:
-        """Answer the next `times` matching requests with `error`; with `answer_lost`, after
-        the request took effect (the answer was lost on the way back)."""
-        fault = _Fault(operation, key, part_number, times, error=error, answer_lost=answer_lost)
-        with self._lock:
-            self._faults.append(fault)
-
-    def before(
-        self,
-        operation: str,
-        action: Callable[[], None],
-        *,
-        key: str | None = None,
-        part_number: int | None = None,
-        times: int = 1,
-    ) -> None:
-        """Run `action` as each of the next `times` matching requests arrives."""
-        with self._lock:
-            self._faults.append(_Fault(operation, key, part_number, times, action=action))
-
-    # --- serving a request -------------------------------------------------------------------
-
-    @contextmanager
-    def serving(self, operation: str, key: str, part_number: int | None = None) -> Iterator[None]:
-        """Around one request: actions and faults first, the request, then lost answers."""
-        status = 0
-        try:
-            for fault in self._take_faults(operation, key, part_number, answer_lost=False):
-                if fault.action is not None:
-                    fault.action()
-                elif fault.error is not None:
-                    raise fault.error
-            yield
-            for fault in self._take_faults(operation, key, part_number, answer_lost=True):
-                assert fault.error is not None
-                raise fault.error
-            status = 200
-        except ClientError as exc:
-            status = int(exc.response["ResponseMetadata"]["HTTPStatusCode"])
-            raise
-        finally:
-            with self._lock:
-                self.requests.append(Request(operation, key, part_number, status))
-
-    def _take_faults(
-        self, operation: str, key: str, part_number: int | None, *, answer_lost: bool
-    ) -> list[_Fault]:
-        with self._lock:
-            taken = [
-                fault
-                for fault in self._faults
-                if fault.answer_lost is answer_lost and fault.matches(operation, key, part_number)
-            ]
-            for fault in taken:
-                fault.remaining -= 1
-            return taken
 
     def bucket(self, name: str) -> dict[str, StoredObject]:
         bucket = self._buckets.get(name)
