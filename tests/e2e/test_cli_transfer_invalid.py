@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.transfer_cli_kit import Workspace, receipt, running_archive
+from uploader_gui import __version__
 from uploader_gui.sandbox.archive import LocalArchive
 
 FILES = {
@@ -40,6 +41,7 @@ def test_invalid_files_are_listed_with_their_reasons_and_exit_1(
         assert f"  invalid: {path}: {REASON}" in run.out
     data = receipt(run)
     assert data["delivery"]["outcome"] == "finished with invalid or failed files"
+    assert data["written_by"] == {"app": "uploader-gui", "version": __version__}
     states = {entry["path"]: (entry["state"], entry["message"]) for entry in data["files"]}
     assert states["good/a.fits"] == ("valid", "")
     assert states["table.csv"] == ("valid", "")

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from uploader_gui import __version__
 from uploader_gui.commands import command_help
 from uploader_gui.core.engine.receipt import receipt_csv_text, receipt_json_text
 from uploader_gui.core.errors import FatalError
@@ -75,5 +76,9 @@ def print_receipt(args: argparse.Namespace, out: TextIO | None = None) -> int:
     except FatalError as exc:
         print(f"uploader-gui receipt: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
-    out.write(receipt_csv_text(files) if args.csv else receipt_json_text(delivery, files))
+    out.write(
+        receipt_csv_text(files)
+        if args.csv
+        else receipt_json_text(delivery, files, app_version=__version__)
+    )
     return EXIT_OK

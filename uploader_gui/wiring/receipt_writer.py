@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from uploader_gui import __version__
 from uploader_gui.app_dirs import app_dirs
 from uploader_gui.core.delivery.index_file import write_text_atomically
 from uploader_gui.core.engine.file_record import FileRecord
@@ -63,6 +64,8 @@ class ReceiptWriter:
         stem = receipt_file_stem(delivery, ended_at)
         json_path = folder / f"{stem}.json"
         csv_path = folder / f"{stem}.csv"
-        write_text_atomically(json_path, receipt_json_text(delivery, files))
+        write_text_atomically(
+            json_path, receipt_json_text(delivery, files, app_version=__version__)
+        )
         write_text_atomically(csv_path, receipt_csv_text(files))
         return str(json_path), str(csv_path)

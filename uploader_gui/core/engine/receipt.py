@@ -42,11 +42,15 @@ class ReceiptDelivery:
     ended_at: str | None
 
 
-def receipt_dict(delivery: ReceiptDelivery, files: Sequence[FileRecord]) -> dict[str, Any]:
+def receipt_dict(
+    delivery: ReceiptDelivery, files: Sequence[FileRecord], *, app_version: str
+) -> dict[str, Any]:
+    """The JSON receipt; `app_version` is the uploader's that wrote it."""
     counts = Counter(file.state.value for file in files)
     return {
         "format": RECEIPT_FORMAT,
         "version": RECEIPT_VERSION,
+        "written_by": {"app": "uploader-gui", "version": app_version},
         "delivery": asdict(delivery),
         "totals": {
             "files": len(files),
@@ -70,8 +74,11 @@ def _file_dict(file: FileRecord) -> dict[str, Any]:
     }
 
 
-def receipt_json_text(delivery: ReceiptDelivery, files: Sequence[FileRecord]) -> str:
-    return json.dumps(receipt_dict(delivery, files), indent=2, ensure_ascii=False) + "\n"
+def receipt_json_text(
+    delivery: ReceiptDelivery, files: Sequence[FileRecord], *, app_version: str
+) -> str:
+    data = receipt_dict(delivery, files, app_version=app_version)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def one_line(text: str) -> str:

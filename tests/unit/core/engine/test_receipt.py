@@ -56,7 +56,8 @@ FILES = [
 
 
 def test_the_json_receipt_names_the_delivery_and_every_file() -> None:
-    data = json.loads(receipt_json_text(DELIVERY, FILES))
+    data = json.loads(receipt_json_text(DELIVERY, FILES, app_version="9.8.7"))
+    assert data["written_by"] == {"app": "uploader-gui", "version": "9.8.7"}
     assert data["delivery"]["agent_id"] == "abcdefghijk"
     assert data["delivery"]["outcome"] == DELIVERY.outcome
     assert data["totals"] == {
