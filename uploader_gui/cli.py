@@ -11,9 +11,11 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from uploader_gui import __version__
 from uploader_gui.commands import COMMANDS
+from uploader_gui.core.delivery.profile_import import is_profile_file
 
 
 def _chosen_command(argv: Sequence[str]) -> str | None:
@@ -34,6 +36,14 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         description="Deliver a dataset to the archive. Without a subcommand, open the window.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--import-profile",
+        metavar="FILE",
+        type=Path,
+        help="add an archive's connection profile (.fastprofile) to the Archive list",
+    )
+    # For the installer builds' smoke tests: open the window, start the local archive, close.
+    parser.add_argument("--smoke-test", action="store_true", help=argparse.SUPPRESS)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     chosen = _chosen_command(argv) if argv is not None else None
     loaded: set[str] = set()
@@ -51,14 +61,51 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and all(is_profile_file(arg) for arg in args_list):
+        # A double-clicked profile file: the window adds it (or the one already open does).
+        from uploader_gui.ui.app import run_app
+
+        return run_app(open_arguments=args_list)
     parser = build_parser(args_list)
     args, unknown = parser.parse_known_args(args_list)
     if unknown and getattr(args, "passes_arguments_on", False):
         args.bench_args = [*unknown, *args.bench_args]  # e.g. `bench --help`, for its own parser
     elif unknown:
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if args.import_profile is not None:
+        return import_profile_command(args.import_profile)
     if args.command is None:
         from uploader_gui.ui.app import run_app
 
+        if args.smoke_test:
+            from uploader_gui.ui.smoke_check import SmokeCheck
+
+            check = SmokeCheck()
+            code = run_app(on_window_shown=check)
+            return code if code else int(not check.is_ok)
         return run_app()
     return int(args.func(args))
+
+
+EXIT_PROFILE_REFUSED = 2
+
+
+def import_profile_command(path: Path) -> int:
+    """`--import-profile FILE`: add it, say what happened; an open window selects it."""
+    from uploader_gui.app_dirs import app_dirs
+    from uploader_gui.core.delivery.problems import ProblemsFound
+    from uploader_gui.core.delivery.profile_import import import_profile
+
+    try:
+        result = import_profile(path, app_dirs().profiles_dir)
+    except ProblemsFound as found:
+        print("The profile was not added:", file=sys.stderr)
+        for problem in found.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_PROFILE_REFUSED
+    print(result.message)
+    if (app_dirs().data_dir / "window.lock").exists():
+        from uploader_gui.ui.single_instance import tell_running_window
+
+        tell_running_window(app_dirs().data_dir, [str(path.resolve())])
+    return 0

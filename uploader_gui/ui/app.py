@@ -20,7 +20,7 @@ from types import FrameType
 
 import qasync
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from uploader_gui import __version__
 from uploader_gui.app_dirs import APP_AUTHOR, APP_NAME, app_dirs
@@ -29,6 +29,7 @@ from uploader_gui.ui.app_icon import app_icon
 from uploader_gui.ui.crash_reports import CrashReporter
 from uploader_gui.ui.gc_guard import GuiThreadGarbageCollector
 from uploader_gui.ui.main_window import APP_TITLE, MainWindow
+from uploader_gui.ui.single_instance import SingleInstance, hand_over
 
 # Python runs signal handlers only between bytecodes; while Qt sleeps none run. A timer this often
 # lets Ctrl+C and SIGTERM close the window (and join its threads) promptly.
@@ -55,6 +56,7 @@ def run_app(
     *,
     on_window_shown: Callable[[MainWindow], None] | None = None,
     start_archive: LocalArchiveStarter | None = start_local_archive,
+    open_arguments: Sequence[str] = (),
 ) -> int:
     """Open the main window and run until it closes; returns the exit code.
 
@@ -62,11 +64,16 @@ def run_app(
     `on_window_shown` is called once with the window right after it is shown (tests and
     end-to-end drivers use it to act on the real window). `start_archive` starts the local
     archive (None: no local archive); a failure is shown in the window, never raised.
+    `open_arguments` (e.g. a double-clicked profile file) go to the window; if a window of
+    this user is open already, they go to that one and this call returns 0 at once.
     """
     qt_argv = list(argv) if argv is not None else sys.argv[:1] or [APP_NAME]
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(qt_argv)
     configure_application(app)
+    instance = SingleInstance(app_dirs().data_dir)
+    if not instance.claim():
+        return _hand_over_to_running_window(instance, open_arguments)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     collector = GuiThreadGarbageCollector()
@@ -75,7 +82,10 @@ def run_app(
         window = MainWindow(start_local_archive=start_archive)
         crashes.crashed.connect(window.show_crash)
         crashes.install()
+        instance.argumentsReceived.connect(window.open_arguments)
         window.show()
+        if open_arguments:
+            window.open_arguments(list(open_arguments))
         with close_on_termination_signals(window):
             if on_window_shown is not None:
                 on_window_shown(window)
@@ -83,10 +93,24 @@ def run_app(
                 exit_code = loop.run_forever()
             window.shutdown()  # the loop can also end by QApplication.quit(), without a close
     finally:
+        instance.release()
         crashes.uninstall()
         collector.stop()
         asyncio.set_event_loop(None)
     return int(exit_code)
+
+
+def _hand_over_to_running_window(instance: SingleInstance, arguments: Sequence[str]) -> int:
+    """Another window of this user runs: it gets the arguments and comes to the front."""
+    if hand_over(instance.name, list(arguments)):
+        return 0
+    QMessageBox.critical(
+        None,
+        APP_TITLE,
+        "FAST Uploader is already open for this user but does not answer. Close it (or end "
+        "its process), then start it again.",
+    )
+    return 1
 
 
 @contextlib.contextmanager

@@ -105,6 +105,7 @@ class DeliveryPanel(QGroupBox):
         self.problems_dialog: ProblemsDialog | None = None
         self._last_request: PreflightRequest | None = None
         self._local_failure = ""
+        self._wanted_profile_path: Path | None = None
         self.is_delivering = False
         self.archives = ArchiveRunner(start_local_archive, self, list_choices=list_choices)
         self.preflight = PreflightRunner(self, check=check)
@@ -301,9 +302,15 @@ class DeliveryPanel(QGroupBox):
 
     # --- what the workers report --------------------------------------------------------------
 
+    def select_profile_file(self, path: Path) -> None:
+        """List the archives again and select the one of this profile file (just imported)."""
+        self._wanted_profile_path = path
+        self.archives.list_archives()
+
     @Slot(object)
     def _on_archives_listed(self, choices: list[ArchiveChoice]) -> None:
-        selected = self.selected_archive().profile_path
+        selected = self._wanted_profile_path or self.selected_archive().profile_path
+        self._wanted_profile_path = None
         self.archive_combo.blockSignals(True)
         try:
             self.archive_combo.clear()

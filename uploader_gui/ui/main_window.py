@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from uploader_gui.archive_service import LocalArchiveStarter
 from uploader_gui.core.delivery.folder_index import FolderIndex, IndexOptions, build_folder_index
+from uploader_gui.core.delivery.profile_import import is_profile_file
 from uploader_gui.core.events import IndexProgressed, SessionCrashed
 from uploader_gui.ui.delivery_dialogs import WINDOW_CRASH_TEXT, WINDOW_CRASH_TITLE, crash_box
 from uploader_gui.ui.delivery_panel import DeliveryPanel
@@ -49,6 +50,7 @@ from uploader_gui.ui.file_table_model import Column, FileTableModel
 from uploader_gui.ui.index_worker import IndexFolder, IndexRunner
 from uploader_gui.ui.path_probe import PathKind, PathProbe
 from uploader_gui.ui.preflight_worker import DeliveryCheck, check_delivery
+from uploader_gui.ui.profile_importer import ProfileImporter
 from uploader_gui.ui.skipped_dialog import SkippedDialog
 from uploader_gui.ui.status_area import StatusArea
 from uploader_gui.ui.transfer_bar import TransferBar
@@ -113,6 +115,7 @@ class MainWindow(QMainWindow):
         self.bridge = EngineBridge(self.model, self)
         self.runner = IndexRunner(self.bridge, index_options, self, index_folder=index_folder)
         self.probe = PathProbe(self)
+        self.profile_importer = ProfileImporter(self)
         self.delivery_panel = DeliveryPanel(
             self, start_local_archive=start_local_archive, check=check
         )
@@ -204,6 +207,8 @@ class MainWindow(QMainWindow):
         self.bridge.indexCancelled.connect(self._on_index_cancelled)
         self.bridge.skippedChanged.connect(self.status_area.set_skipped_count)
         self.status_area.stopRequested.connect(self.stop_indexing)
+        self.profile_importer.imported.connect(self._on_profile_imported)
+        self.profile_importer.refused.connect(self._on_profile_refused)
         self.status_area.skippedRequested.connect(self.show_skipped)
 
     # --- what the person does -----------------------------------------------------------------
@@ -244,6 +249,10 @@ class MainWindow(QMainWindow):
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         path, reason = single_local_path(event.mimeData())
+        if path is not None and is_profile_file(path):  # an archive's profile: added on drop
+            self._drag_kind = PathKind.FILE
+            event.acceptProposedAction()
+            return
         if path is None:
             event.ignore()
             self.status_area.show_message(reason)
@@ -253,7 +262,10 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if self._drag_kind not in (None, PathKind.DIRECTORY):
+        path, _ = single_local_path(event.mimeData())
+        if path is not None and is_profile_file(path):
+            event.acceptProposedAction()
+        elif self._drag_kind not in (None, PathKind.DIRECTORY):
             event.ignore()
         else:
             event.acceptProposedAction()
@@ -264,6 +276,11 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event: QDropEvent) -> None:
         path, reason = single_local_path(event.mimeData())
+        if path is not None and is_profile_file(path):
+            self._drag_request_id, self._drag_kind = 0, None
+            event.acceptProposedAction()
+            self.import_profile(path)
+            return
         if path is None or self._drag_kind not in (None, PathKind.DIRECTORY):
             event.ignore()
             if path is None:
@@ -272,6 +289,34 @@ class MainWindow(QMainWindow):
         self._drag_request_id, self._drag_kind = 0, None
         event.acceptProposedAction()
         self.open_folder(path)
+
+    # --- connection profiles and later launches ----------------------------------------------
+
+    @Slot(str)
+    def import_profile(self, path: str) -> None:
+        """Add an archive's profile file (checked on the importer's thread)."""
+        self.status_area.show_waiting(f"Adding the archive profile “{Path(path).name}”…")
+        self.profile_importer.import_file(path)
+
+    @Slot(list)
+    def open_arguments(self, arguments: list[str]) -> None:
+        """A later launch's arguments (or this one's): profile files are added, then the
+        window comes to the front."""
+        for argument in arguments:
+            if is_profile_file(argument):
+                self.import_profile(argument)
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    @Slot(str, str)
+    def _on_profile_imported(self, profile_path: str, message: str) -> None:
+        self.delivery_panel.select_profile_file(Path(profile_path))
+        self.status_area.show_message(message)
+
+    @Slot(str)
+    def _on_profile_refused(self, message: str) -> None:
+        self.status_area.show_message(message, detail=message)
 
     # --- what the workers report --------------------------------------------------------------
 
@@ -342,6 +387,7 @@ class MainWindow(QMainWindow):
         self.runner.shutdown()
         self.bridge.stop()
         self.probe.shutdown()
+        self.profile_importer.shutdown()
         self.delivery_panel.shutdown()
         if self.skipped_dialog is not None:
             self.skipped_dialog.close()
