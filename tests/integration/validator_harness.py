@@ -174,7 +174,8 @@ class ScriptedDelivery:
     def start_pipeline(self, index_text: str) -> None:
         """Everything up to the validator's `validation pipeline started` row."""
         self.prepare(index_text)
-        assert self.invoke() == b'"status: success\\n"'
+        answer = self.invoke()
+        assert answer == b'"status: success\\n"', answer
         self.wait_for_row("init", "self", message="validation pipeline started")
 
     # --- the logs ------------------------------------------------------------------------
