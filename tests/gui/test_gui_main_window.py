@@ -9,6 +9,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHeaderView
 from pytestqt.qtbot import QtBot
 
+import uploader_gui
 from tests.gui.conftest import (
     INDEX_TIMEOUT_MS,
     GatedIndexer,
@@ -299,3 +300,21 @@ def test_a_bug_in_the_indexer_is_reported_not_swallowed(
         window.open_folder(str(folder))
     assert "internal error" in status_text(window)
     assert "RuntimeError: walk exploded" in status_text(window)
+
+
+def test_help_about_shows_the_one_version_without_blocking_the_window(
+    window_factory: WindowFactory, qtbot: QtBot
+) -> None:
+    window = window_factory()
+    (help_menu,) = [
+        action.menu() for action in window.menuBar().actions() if action.text() == "&Help"
+    ]
+    assert window.about_action in help_menu.actions()
+    window.about_action.trigger()
+    box = window.about_box
+    assert box is not None
+    qtbot.waitUntil(box.isVisible)
+    assert f"FAST Uploader {uploader_gui.__version__}" in box.text()
+    assert not box.isModal()
+    window.about_action.trigger()  # a second About raises the same box
+    assert window.about_box is box

@@ -42,6 +42,7 @@ from uploader_gui.archive_service import LocalArchiveStarter
 from uploader_gui.core.delivery.folder_index import FolderIndex, IndexOptions, build_folder_index
 from uploader_gui.core.delivery.profile_import import is_profile_file
 from uploader_gui.core.events import IndexProgressed, SessionCrashed
+from uploader_gui.ui.about_box import AboutBox
 from uploader_gui.ui.delivery_dialogs import WINDOW_CRASH_TEXT, WINDOW_CRASH_TITLE, crash_box
 from uploader_gui.ui.delivery_panel import DeliveryPanel
 from uploader_gui.ui.delivery_view import DeliveryView
@@ -168,6 +169,11 @@ class MainWindow(QMainWindow):
         open_action.setShortcut(QKeySequence.StandardKey.Open)
         open_action.triggered.connect(self.choose_folder)
         self.addAction(open_action)
+        self.about_box: AboutBox | None = None
+        help_menu = self.menuBar().addMenu("&Help")
+        self.about_action = help_menu.addAction("&About FAST Uploader")
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self.show_about)
 
     def _build_table(self) -> QTableView:
         table = QTableView()
@@ -212,6 +218,14 @@ class MainWindow(QMainWindow):
         self.status_area.skippedRequested.connect(self.show_skipped)
 
     # --- what the person does -----------------------------------------------------------------
+
+    @Slot()
+    def show_about(self) -> None:
+        """Help ▸ About: the version, in a box that does not block the window."""
+        if self.about_box is None:
+            self.about_box = AboutBox(self)
+        self.about_box.show()
+        self.about_box.raise_()
 
     @Slot()
     def choose_folder(self) -> None:
