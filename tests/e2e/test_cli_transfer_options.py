@@ -110,3 +110,31 @@ def test_an_unreachable_archive_exits_3_with_the_reason(tmp_path: Path) -> None:
     assert run.exit_status == 3, run.out + run.err
     assert run.ended["outcome"] == "could not run"
     assert "cannot reach the archive" in run.ended["message"]
+
+
+@pytest.mark.parametrize(
+    ("hostile", "said"),
+    [
+        ("custom_metadata:\n  note: !!python/object/apply:os.system ['true']\n", "YAML tag"),
+        (
+            "custom_metadata:\n  a: &a [x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"  {chr(98 + n)}: &{chr(98 + n)} [{', '.join([f'*{chr(97 + n)}'] * 9)}]\n"
+                for n in range(7)
+            ),
+            "aliases expand it",
+        ),
+    ],
+    ids=["python-tag", "alias-bomb"],
+)
+def test_a_label_the_archive_would_choke_on_never_leaves_the_computer(
+    tmp_path: Path, hostile: str, said: str
+) -> None:
+    folder, label = make(tmp_path, FILES)
+    label.write_text(label.read_text("utf-8") + hostile, "utf-8")
+    run = run_cli(["transfer", str(folder), str(label), "--sandbox", "--json"])
+    assert run.exit_status == 2, run.out + run.err
+    assert run.ended["outcome"] == "bad input"
+    assert said in run.ended["message"]
+    assert "label.yaml line " in run.ended["message"]
+    assert "connecting" not in [e["state"] for e in run.of("SessionStateChanged")]

@@ -18,6 +18,7 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 from uploader_gui.core.delivery import label_fields as lf
 from uploader_gui.core.delivery import label_objects
 from uploader_gui.core.delivery.label_fields import INVALID, Walker, child, line_of
+from uploader_gui.core.delivery.label_yaml_safety import unsafe_yaml_problems
 from uploader_gui.core.delivery.problems import Problem
 
 STANDARDS_WITH_DATA_VALIDATION = ("asdf", "fits", "parquet")
@@ -69,6 +70,10 @@ def decode_label_yaml(text: str, source_name: str) -> ParsedLabel:
             "the label is empty",
             "write the label's keys: dataset, delivery_id, time, delivery_meta, filetypes",
         )
+        return parsed
+    unsafe = unsafe_yaml_problems(text, source_name)
+    if unsafe:  # what the archive would refuse or expand without end comes first, alone
+        walker.problems.extend(unsafe)
         return parsed
     spec = walker.element(root, "", _LABEL_FIELDS, "the label")
     if spec is INVALID or not isinstance(root, MappingNode):
