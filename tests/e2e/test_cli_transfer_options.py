@@ -138,3 +138,23 @@ def test_a_label_the_archive_would_choke_on_never_leaves_the_computer(
     assert said in run.ended["message"]
     assert "label.yaml line " in run.ended["message"]
     assert "connecting" not in [e["state"] for e in run.of("SessionStateChanged")]
+
+
+def test_a_receipt_path_that_names_a_file_gets_the_json_there_and_the_csv_beside_it(
+    tmp_path: Path,
+) -> None:
+    folder, label = make(tmp_path, FILES)
+    target = tmp_path / "out" / "delivery-0042.json"
+    options = ["--sandbox", "--poll-every", "0.2", "--receipt", str(target)]
+    run = run_cli(["transfer", str(folder), str(label), *options])
+    assert run.exit_status == 0, run.out + run.err
+    assert target.is_file()
+    assert [entry["path"] for entry in json.loads(target.read_text("utf-8"))["files"]] == [
+        "a.fits",
+        "b/c.fits",
+    ]
+    assert target.with_suffix(".csv").read_text("utf-8").startswith("file,state,message\n")
+    assert sorted(p.name for p in target.parent.iterdir()) == [
+        "delivery-0042.csv",
+        "delivery-0042.json",
+    ]

@@ -74,7 +74,7 @@ class Delivery:
             emit=watched,
             options=SessionOptions(
                 store_path=self.root / "state.sqlite",
-                receipt_folder=self.root / "receipts",
+                receipt_target=self.root / "receipts",
                 control=QUICK_CONTROL,
                 transfer=transfer_settings(bandwidth_limit_bytes_per_s=200_000),
             ),

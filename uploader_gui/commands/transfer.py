@@ -3,7 +3,7 @@
 ```
 uploader-gui transfer SOURCE LABEL [INDEX] [--sample]
     [--profile NAME | --profile-file PATH | --sandbox]
-    [--concurrency N] [--max-bandwidth RATE] [--receipt FOLDER] [--json]
+    [--concurrency N] [--max-bandwidth RATE] [--receipt FOLDER|FILE] [--json]
 ```
 Without INDEX the folder is indexed here (with CRC32s). Running the same command again resumes
 the delivery. Output: a live status line on a terminal, plain lines otherwise, one JSON event per
@@ -128,7 +128,11 @@ def add_parser(subparsers: Any) -> None:
         help="multipart part size (16MiB); files of 4 parts or more go up in parts",
     )
     parser.add_argument(
-        "--receipt", type=Path, metavar="FOLDER", help="where to write the receipt (app folder)"
+        "--receipt",
+        type=Path,
+        metavar="PATH",
+        help="a folder for the receipt's JSON and CSV, or a file path for the JSON (the CSV "
+        "beside it); default: the app's receipts folder",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON event per line")
     parser.add_argument(
@@ -209,7 +213,7 @@ def _inputs(args: argparse.Namespace, profile: Profile) -> DeliveryInput:
 
 def _options(args: argparse.Namespace) -> SessionOptions:
     return session_options(
-        receipt_folder=args.receipt,
+        receipt_target=args.receipt,
         concurrency=args.concurrency,
         bandwidth_limit_bytes_per_s=args.max_bandwidth,
         part_size_bytes=args.part_size,

@@ -57,7 +57,7 @@ def _ignore(event: Event) -> None:
 class SessionOptions:
     """How the session runs; every default is the protocol's or the app's."""
 
-    receipt_folder: Path | None = None  # None: the app's receipts folder
+    receipt_target: Path | None = None  # a folder or a file path; None: the app's receipts folder
     store_path: Path | None = None  # None: the app's state store
     control: ControlSettings = field(default_factory=ControlSettings)
     run: RunSettings = field(default_factory=RunSettings)
@@ -101,7 +101,7 @@ class DeliverySession:
             control=self._control,
             store=self._store_port,
             transfers=self._make_transfers,
-            receipts=ReceiptWriter(self._store, self.options.receipt_folder),
+            receipts=ReceiptWriter(self._store, self.options.receipt_target),
             emit=emit,
             settings=self.options.run,
             sign_in=sign_in,

@@ -1,7 +1,9 @@
 """Writing a delivery's receipt from the state store: JSON and CSV, each atomically.
 
-The folder is the person's choice; by default the app's own `receipts` folder
-(`app_dirs().receipts_dir`), never the current directory. Each file is written to a temporary
+Where is the person's choice: a folder (the receipt's two files inside it, named for the
+delivery and its end) or a file path (`--receipt out/receipt.json`: the JSON there, the CSV beside
+it with `.csv`); by default the app's own `receipts` folder (`app_dirs().receipts_dir`), never the
+current directory. Each file is written to a temporary
 file in the same folder, fsynced, then renamed over the final name, so a receipt is whole or
 absent, never half-written.
 """
@@ -45,25 +47,38 @@ def receipt_of(store: StateStore, delivery_key: int) -> tuple[ReceiptDelivery, l
     return delivery, entries
 
 
-class ReceiptWriter:
-    """The session's `ReceiptSink`: JSON + CSV into `folder` (default: the app's receipts)."""
+def is_receipt_file_path(target: Path) -> bool:
+    """A file path rather than a folder: an existing file, or a new path with a suffix."""
+    if target.exists():
+        return not target.is_dir()
+    return bool(target.suffix)
 
-    def __init__(self, store: StateStore, folder: Path | None = None) -> None:
+
+def receipt_paths(target: Path, stem: str) -> tuple[Path, Path]:
+    """(JSON, CSV) paths for a receipt written to `target`, a folder or a file path."""
+    if not is_receipt_file_path(target):
+        return target / f"{stem}.json", target / f"{stem}.csv"
+    if target.suffix.lower() == ".csv":
+        return target.with_suffix(".json"), target
+    return target, target.with_suffix(".csv")
+
+
+class ReceiptWriter:
+    """The session's `ReceiptSink`: JSON + CSV at `target` (default: the app's receipts)."""
+
+    def __init__(self, store: StateStore, target: Path | None = None) -> None:
         self._store = store
-        self._folder = folder
+        self._target = target
 
     @property
-    def folder(self) -> Path:
-        return self._folder if self._folder is not None else app_dirs().receipts_dir
+    def target(self) -> Path:
+        return self._target if self._target is not None else app_dirs().receipts_dir
 
     def write_receipt(self, delivery_key: int) -> tuple[str, ...]:
         delivery, files = receipt_of(self._store, delivery_key)
-        folder = self.folder
-        folder.mkdir(parents=True, exist_ok=True)
         ended_at = delivery.ended_at or datetime.now(UTC).isoformat()
-        stem = receipt_file_stem(delivery, ended_at)
-        json_path = folder / f"{stem}.json"
-        csv_path = folder / f"{stem}.csv"
+        json_path, csv_path = receipt_paths(self.target, receipt_file_stem(delivery, ended_at))
+        json_path.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomically(
             json_path, receipt_json_text(delivery, files, app_version=__version__)
         )

@@ -23,7 +23,7 @@ from uploader_gui.wiring.sign_in_credentials import SignedInCredentials
 
 def session_options(
     *,
-    receipt_folder: Path | None = None,
+    receipt_target: Path | None = None,
     concurrency: int | None = None,
     bandwidth_limit_bytes_per_s: float | None = None,
     part_size_bytes: int | None = None,
@@ -53,7 +53,7 @@ def session_options(
     if part_size_bytes:
         planner = PartPlanner(threshold_bytes=4 * part_size_bytes, part_size_bytes=part_size_bytes)
         transfer = replace(transfer, planner=planner)
-    return SessionOptions(receipt_folder=receipt_folder, control=control, transfer=transfer)
+    return SessionOptions(receipt_target=receipt_target, control=control, transfer=transfer)
 
 
 def credentials_for(
