@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from uploader_gui.cli import main
+from uploader_gui.core.checksums.crc32 import crc32_of_bytes, crc32_to_base64
 
 DEMO_LABEL = Path(__file__).resolve().parents[2] / "resources" / "examples" / "demo-label.yaml"
 DEMO_FILES = ("images/a.fits", "images/b.fits", "catalog_2024.parquet", "README.md")
@@ -172,3 +173,19 @@ def test_the_installed_entry_point(source: Path) -> None:
     )
     assert refused.returncode == 1
     assert refused.stdout.startswith("stray.bin: matches no filetype")
+
+
+def test_an_index_checksum_that_does_not_match_its_file_is_a_problem(
+    tmp_path: Path, source: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good, bad = crc32_to_base64(crc32_of_bytes(b"a\n")), crc32_to_base64(crc32_of_bytes(b"b\n"))
+    csv_path = tmp_path / "index.csv"
+    csv_path.write_text(
+        "path,checksum\n"
+        + "".join(f"{p},{bad if p == 'README.md' else good}\n" for p in DEMO_FILES)
+    )
+    assert main(["check", str(DEMO_LABEL), "--index", str(csv_path), "--source", str(source)]) == 1
+    captured = capsys.readouterr()
+    (line,) = captured.out.splitlines()
+    assert line.startswith(f"{csv_path} line 5 [checksum]: the checksum of README.md is {bad}")
+    assert f"Checking checksums: {len(DEMO_FILES)} of {len(DEMO_FILES)} files" in captured.err

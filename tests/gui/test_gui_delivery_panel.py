@@ -24,6 +24,7 @@ from uploader_gui.archive_service import (
     LocalArchiveHandle,
     start_local_archive,
 )
+from uploader_gui.core.checksums.crc32 import crc32_of_bytes, crc32_to_base64
 from uploader_gui.core.delivery.folder_index import IndexCancelledError
 from uploader_gui.ui.app import run_app
 from uploader_gui.ui.archive_runner import ArchiveRunner
@@ -97,7 +98,7 @@ class GatedCheck:
         self.late_results: list[PreflightVerdict] = []
 
     def __call__(
-        self, request: PreflightRequest, is_cancelled: Callable[[], bool]
+        self, request: PreflightRequest, is_cancelled: Callable[[], bool], on_progress: object
     ) -> PreflightVerdict:
         if request.label_path != self.gated_label:
             return check_delivery(request, is_cancelled)
@@ -389,6 +390,32 @@ def test_an_index_with_a_bad_line_is_refused_with_its_line(
     assert wait_for_verdict(qtbot, window, "✓") == ACCEPTED_TEXT
 
 
+def test_an_index_checksum_that_does_not_match_its_file_is_refused_before_start(
+    qtbot: QtBot, window_factory: WindowFactory, tmp_path: Path
+) -> None:
+    folder = make_tree(tmp_path / "demo", DEMO_FILES)
+    index = tmp_path / "index.csv"
+    rows = {path: crc32_to_base64(crc32_of_bytes(body)) for path, body in DEMO_FILES.items()}
+    rows["images/b.fits"] = crc32_to_base64(crc32_of_bytes(b"what it held yesterday"))
+    index.write_text("path,checksum\n" + "".join(f"{p},{c}\n" for p, c in rows.items()))
+    window = window_factory()
+    panel = window.delivery_panel
+    progress: list[str] = []
+    panel.preflight.progressed.connect(lambda _generation, text: progress.append(text))
+    drop_folder(window, folder)
+    panel.set_label_path(str(DEMO_LABEL))
+    panel.set_index_path(str(index))
+    wait_for_verdict(qtbot, window, "✗ 1 problem")
+    assert not panel.start_button.isEnabled()
+    assert progress[-1].startswith(f"Checking the index's checksums: {len(rows)} of {len(rows)}")
+    panel.show_details()
+    assert panel.problems_dialog is not None
+    _, file, line, key, message, _ = panel.problems_dialog.model.row_texts(0)
+    assert (file, line, key) == (str(index), "3", "checksum")
+    assert "images/b.fits" in message
+    assert rows["images/b.fits"] in message
+
+
 def test_a_stale_result_is_discarded(
     qtbot: QtBot, window_factory: WindowFactory, tmp_path: Path
 ) -> None:
@@ -426,7 +453,9 @@ def test_a_folder_gone_before_the_check_is_a_problem_not_a_crash(tmp_path: Path)
 def test_a_bug_in_the_check_is_shown_as_an_internal_error(
     qtbot: QtBot, window_factory: WindowFactory
 ) -> None:
-    def broken_check(request: PreflightRequest, is_cancelled: object) -> PreflightVerdict:
+    def broken_check(
+        request: PreflightRequest, is_cancelled: object, on_progress: object
+    ) -> PreflightVerdict:
         raise KeyError("filetypes")
 
     window = window_factory(check=broken_check)

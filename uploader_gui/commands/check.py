@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from uploader_gui.commands import command_help
+from uploader_gui.core.delivery.index_checksums import ChecksumProgress, verify_index_checksums
 from uploader_gui.core.delivery.preflight import (
     PreflightReport,
     read_label_and_index,
     run_preflight,
 )
 from uploader_gui.core.delivery.problems import Problem
+from uploader_gui.core.formatting import human_size
 
 EXIT_ACCEPTED, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
+PROGRESS_EVERY_S = 0.5
 
 
 def add_parser(subparsers: Any) -> None:
@@ -41,8 +45,8 @@ def add_parser(subparsers: Any) -> None:
         "--source",
         type=Path,
         metavar="DIR",
-        help="the data folder: with --index, every indexed file must be in it; alone, its "
-        "files are checked as `uploader-gui index` would list them",
+        help="the data folder: with --index, every indexed file must be in it and match its "
+        "checksum; alone, its files are checked as `uploader-gui index` would list them",
     )
     parser.set_defaults(func=run_check)
 
@@ -55,8 +59,11 @@ def run_check(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return EXIT_UNUSABLE
     files = read_label_and_index(args.label, args.index, args.source)
     label, index = files.label, files.index
-    if label is None or files.problems:
-        _print_problems(files.problems, (), out)
+    problems = list(files.problems)
+    if index is not None and args.source is not None and index.has_checksums and not problems:
+        problems = verify_index_checksums(index, args.source, on_progress=_ProgressLine())
+    if label is None or problems:
+        _print_problems(problems, (), out)
         return EXIT_PROBLEMS
     report = run_preflight(label, index, args.source if index is None else None)
     if not report.is_accepted:
@@ -64,6 +71,30 @@ def run_check(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return EXIT_PROBLEMS
     _print_summary(report, out)
     return EXIT_ACCEPTED
+
+
+class _ProgressLine:
+    """`Checking checksums: 1,204 of 5,000 files, 1.2 GiB of 4.7 GiB` on stderr, at most
+    twice a second, rewritten in place on a terminal; the last one always printed."""
+
+    def __init__(self) -> None:
+        self._shown_at = 0.0
+        self._is_terminal = sys.stderr.isatty()
+
+    def __call__(self, progress: ChecksumProgress) -> None:
+        now = time.monotonic()
+        is_last = progress.files_done == progress.files_total
+        if not is_last and now - self._shown_at < PROGRESS_EVERY_S:
+            return
+        self._shown_at = now
+        text = (
+            f"Checking checksums: {progress.files_done:,} of {progress.files_total:,} files, "
+            f"{human_size(progress.bytes_done)} of {human_size(progress.bytes_total)}"
+        )
+        if self._is_terminal:
+            print(f"\r{text}", end="\n" if is_last else "", file=sys.stderr, flush=True)
+        else:
+            print(text, file=sys.stderr)
 
 
 def _unusable_argument(label: Path, index: Path | None, source: Path | None) -> str:

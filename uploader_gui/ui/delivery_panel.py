@@ -178,6 +178,7 @@ class DeliveryPanel(QGroupBox):
         self.clear_index_button.clicked.connect(lambda: self.set_index_path(None))
         self.details_button.clicked.connect(self.show_details)
         self.preflight.finished.connect(self._on_preflight_finished)
+        self.preflight.progressed.connect(self._on_preflight_progressed)
         self.start_button.clicked.connect(self.startRequested)
 
     # --- what the person (or the window) does -------------------------------------------------
@@ -340,6 +341,10 @@ class DeliveryPanel(QGroupBox):
         self._show_archive_state()
 
     @Slot(int, object)
+    def _on_preflight_progressed(self, generation: int, text: str) -> None:
+        if self.preflight.is_current(generation):
+            self.verdict_label.setText(text)
+
     def _on_preflight_finished(self, generation: int, verdict: PreflightVerdict) -> None:
         if self.preflight.is_current(generation):
             self._show_verdict(verdict)

@@ -25,6 +25,7 @@ from uploader_gui.core.delivery.folder_index import (
     IndexOptions,
     build_folder_index,
 )
+from uploader_gui.core.delivery.index_checksums import ChecksumProgress, verify_index_checksums
 from uploader_gui.core.delivery.preflight import (
     PreflightReport,
     read_label_and_index,
@@ -32,7 +33,7 @@ from uploader_gui.core.delivery.preflight import (
 )
 from uploader_gui.core.delivery.problems import Problem
 from uploader_gui.core.errors import UserInputError
-from uploader_gui.core.formatting import count_text
+from uploader_gui.core.formatting import count_text, human_size
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +75,14 @@ CHECKING_TEXT = "Checking the delivery…"
 
 
 def check_delivery(
-    request: PreflightRequest, is_cancelled: Callable[[], bool] = lambda: False
+    request: PreflightRequest,
+    is_cancelled: Callable[[], bool] = lambda: False,
+    on_progress: Callable[[str], None] = lambda text: None,
 ) -> PreflightVerdict:
-    """The verdict for `request` (blocking: reads files). IndexCancelledError if cancelled."""
+    """The verdict for `request` (blocking: reads files). IndexCancelledError if cancelled.
+
+    With an index that has checksums and a folder, every file is hashed against its index
+    CRC32 (`on_progress` gets a line about it now and then)."""
     if request.label_path is None:
         return PreflightVerdict(VerdictKind.NO_LABEL, NO_LABEL_TEXT)
     folder = Path(request.folder) if request.folder else None
@@ -88,6 +94,17 @@ def check_delivery(
     label, index = files.label, files.index
     if label is None or files.problems:
         return refused_verdict(files.problems, ())
+    if index is not None and folder is not None and index.has_checksums:
+        mismatches = verify_index_checksums(
+            index,
+            folder,
+            on_progress=lambda progress: on_progress(checksum_progress_text(progress)),
+            is_cancelled=is_cancelled,
+        )
+        if is_cancelled():
+            raise IndexCancelledError(str(folder))
+        if mismatches:
+            return refused_verdict(mismatches, label.warnings)
     walk = functools.partial(_walk_without_checksums, is_cancelled=is_cancelled)
     try:
         report = run_preflight(
@@ -104,6 +121,14 @@ def check_delivery(
         return refused_verdict(report.problems, report.hints, report)
     return PreflightVerdict(
         VerdictKind.ACCEPTED, accepted_headline(report), hints=report.hints, report=report
+    )
+
+
+def checksum_progress_text(progress: ChecksumProgress) -> str:
+    """`Checking the index's checksums: 1,204 of 5,000 files (1.2 GiB of 4.7 GiB)…`"""
+    return (
+        f"Checking the index's checksums: {progress.files_done:,} of {progress.files_total:,} "
+        f"files ({human_size(progress.bytes_done)} of {human_size(progress.bytes_total)})…"
     )
 
 
@@ -140,13 +165,17 @@ def _walk_without_checksums(root: Path, *, is_cancelled: Callable[[], bool]) -> 
     )
 
 
-DeliveryCheck = Callable[[PreflightRequest, Callable[[], bool]], PreflightVerdict]
+# (request, is_cancelled, on_progress): the verdict; may raise IndexCancelledError.
+DeliveryCheck = Callable[
+    [PreflightRequest, Callable[[], bool], Callable[[str], None]], PreflightVerdict
+]
 
 
 class PreflightRunner(QObject):
     """Runs `check` on one worker thread; `finished(generation, verdict)` on the GUI thread."""
 
     finished = Signal(int, object)  # generation, PreflightVerdict
+    progressed = Signal(int, str)  # generation, a line on how far the check has come
 
     def __init__(self, parent: QObject | None = None, *, check: DeliveryCheck = check_delivery):
         super().__init__(parent)
@@ -181,6 +210,10 @@ class PreflightRunner(QObject):
         self._is_shut_down = True
         self._executor.shutdown(wait=True, cancel_futures=True)
 
+    def _progress(self, generation: int, text: str) -> None:
+        if self.is_current(generation):
+            self.progressed.emit(generation, text)
+
     def _run(self, generation: int, request: PreflightRequest) -> None:
         def is_stale() -> bool:
             return not self.is_current(generation)
@@ -188,7 +221,7 @@ class PreflightRunner(QObject):
         if is_stale():
             return  # a newer request came in while this one waited
         try:
-            verdict = self._check(request, is_stale)
+            verdict = self._check(request, is_stale, functools.partial(self._progress, generation))
         except IndexCancelledError:
             return
         except Exception as error:  # a bug: the person gets a line, the log the traceback
