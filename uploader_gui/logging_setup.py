@@ -10,9 +10,11 @@ DEBUG, so they are held at INFO however verbose the app's own logging is.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import re
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,6 +91,43 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class LogFileHandler(logging.handlers.RotatingFileHandler):
+    """The rotating log file, quiet when it cannot be written (a full or read-only disk): one
+    line on stderr when writing starts failing, none per record, and logging to the file picks
+    up again by itself once a write succeeds. A full disk must not bury the one message that
+    matters (the state store's, saying how much room to make) under a traceback per log line."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUP_COUNT, encoding="utf-8", delay=True
+        )
+        self.is_failing = False
+        self._failed_this_record = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._failed_this_record = False
+        super().emit(record)
+        if not self._failed_this_record:
+            self.is_failing = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        self._failed_this_record = True
+        if self.is_failing:
+            return
+        self.is_failing = True
+        error = sys.exc_info()[1]
+        reason = getattr(error, "strerror", None) or str(error)
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(
+                f"uploader-gui: cannot write the log file {self.baseFilename} ({reason}); "
+                "log lines are dropped until it can be written again\n"
+            )
+        if self.stream is not None:  # reopened on the next record, when there may be room
+            with contextlib.suppress(OSError, ValueError):
+                self.stream.close()
+            self.stream = None
+
+
 @dataclass
 class LoggingSetup:
     """What `setup_logging` installed; `close()` takes it out again (tests, a second run)."""
@@ -120,11 +159,10 @@ def setup_logging(
     """
     redactor = redactor or SecretRedactor()
     log_dir = log_dir or app_dirs().data_dir / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):  # unusable: the handler says so once, on first write
+        log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / LOG_FILE_NAME
-    file_handler = logging.handlers.RotatingFileHandler(
-        log_path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUP_COUNT, encoding="utf-8"
-    )
+    file_handler = LogFileHandler(log_path)
     file_handler.setLevel(level)
     handlers: list[logging.Handler] = [file_handler]
     if console_level is not None:

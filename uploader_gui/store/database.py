@@ -25,6 +25,9 @@ lets it read while the engine writes.
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -34,6 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from uploader_gui.core.errors import FatalError
+from uploader_gui.core.formatting import human_size
 
 BUSY_TIMEOUT_S = 10.0
 JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
@@ -46,12 +50,50 @@ Connect = Callable[..., sqlite3.Connection]
 _NOT_THE_STORES_FAULT = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)
 
 
+# What to ask a person to free when the store's disk is full: room for the WAL to grow and be
+# checkpointed during a large registration (JOURNAL_SIZE_LIMIT_BYTES) with a margin.
+MIN_FREE_BYTES = 96 * 1024 * 1024
+
+_FULL_NAMES = frozenset({"SQLITE_FULL"})
+_READ_ONLY_NAMES = frozenset({"SQLITE_READONLY", "SQLITE_READONLY_DIRECTORY", "SQLITE_CANTOPEN"})
+_RESUMES = "the delivery stops here and resumes from what was saved when you start it again."
+
+
 def store_failure(path: Path, exc: BaseException) -> FatalError:
-    """The `FatalError` a person sees when the store file cannot be used."""
+    """The `FatalError` a person sees when the store file cannot be used: a full disk says how
+    much room to make, a read-only folder says which one; anything else names the file."""
+    folder = path.parent
+    name = getattr(exc, "sqlite_errorname", "")
+    error_number = getattr(exc, "errno", None)
+    if name in _FULL_NAMES or error_number == errno.ENOSPC:
+        return FatalError(
+            f"The disk holding the state store's folder {folder} is full "
+            f"({_free_space_text(folder)}). Free at least {human_size(MIN_FREE_BYTES)} there, "
+            f"then start again; {_RESUMES}"
+        )
+    if (name in _READ_ONLY_NAMES and _is_read_only(folder)) or error_number == errno.EROFS:
+        return FatalError(
+            f"The state store's folder {folder} cannot be written (read-only). Make it "
+            f"writable, or move the app's data elsewhere with UPLOADER_GUI_HOME; {_RESUMES}"
+        )
     return FatalError(
         f"The state store {path} cannot be used ({exc}). Check that the disk has free space and "
         "that the folder is writable; the delivery stops here and resumes from what was saved."
     )
+
+
+def _free_space_text(folder: Path) -> str:
+    try:
+        return f"{human_size(shutil.disk_usage(folder).free)} free"
+    except OSError:
+        return "free space unknown"
+
+
+def _is_read_only(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY) or not os.access(folder, os.W_OK)
+    except (OSError, AttributeError):  # AttributeError: no statvfs on Windows
+        return not os.access(folder, os.W_OK)
 
 
 class Database:

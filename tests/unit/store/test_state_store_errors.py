@@ -16,6 +16,8 @@ from tests.unit.store.test_state_store import A, file_rows, new_delivery
 from uploader_gui.core.engine.file_states import FileState, FileTracker
 from uploader_gui.core.errors import FatalError
 from uploader_gui.core.events import Event
+from uploader_gui.core.formatting import human_size
+from uploader_gui.store.database import MIN_FREE_BYTES
 from uploader_gui.store.state_store import StateStore
 
 
@@ -99,8 +101,10 @@ def test_a_full_disk_during_registration_registers_nothing(tmp_path: Path) -> No
     with StateStore(path, connect=capped_at_current_size) as store:
         with pytest.raises(FatalError) as raised:
             store.register_files(key, file_rows(20_000))
-        assert_names_the_store(raised, path)
-        assert "full" in str(raised.value)
+        message = str(raised.value)
+        assert f"folder {tmp_path} is full" in message
+        assert f"Free at least {human_size(MIN_FREE_BYTES)} there" in message
+        assert "resumes from what was saved" in message
     with StateStore(path) as store:
         assert store.delivery_files(key).count_by_state() == {}
         assert store.register_files(key, file_rows(10)) == 10  # usable again with space
