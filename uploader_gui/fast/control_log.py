@@ -2,7 +2,10 @@
 
 Upstream flushes only after 0.5 s without writes, so under steady traffic nothing is ever sent
 (§11 item 4). Here a flush thread appends whatever is buffered at least every `flush_interval_s`
-(and at once on `flush()`), however busy the writers are. Rows are kept until S3 confirms them,
+(and on `flush()`), however busy the writers are, but appends at most every
+`min_append_interval_s` (0.5 s): rows written meanwhile go together in the next append, so a busy
+delivery (100,000 small files) makes two appends a second, not one per round trip, and stays far
+from S3 Express's 10,000 appends per object. Rows are kept until S3 confirms them,
 so a failed append is retried with backoff and no row is lost or written twice (see
 `log_appender.py`). `stop()` writes exactly one `stop` row, delivers everything, and refuses any
 later row, because a row after `stop` crashes the validator (§8.4).
@@ -22,6 +25,7 @@ from uploader_gui.core.events import Event, WarningRaised
 from uploader_gui.core.protocol.log_rows import format_row
 
 DEFAULT_FLUSH_INTERVAL_S = 1.0
+DEFAULT_MIN_APPEND_INTERVAL_S = 0.5
 DEFAULT_MAX_CHUNK_BYTES = 1024 * 1024
 
 
@@ -56,6 +60,7 @@ class ClientLogWriter:
         monotonic: Callable[[], float] = time.monotonic,
         flush_interval_s: float = DEFAULT_FLUSH_INTERVAL_S,
         max_chunk_bytes: int = DEFAULT_MAX_CHUNK_BYTES,
+        min_append_interval_s: float = DEFAULT_MIN_APPEND_INTERVAL_S,
         retry_delays_s: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0, 10.0),
     ) -> None:
         self._appender = appender
@@ -65,6 +70,9 @@ class ClientLogWriter:
         self._monotonic = monotonic
         self._flush_interval_s = flush_interval_s
         self._max_chunk_bytes = max_chunk_bytes
+        self._min_append_interval_s = min_append_interval_s
+        self._last_append_at: float | None = None
+        self.append_count = 0
         self._retry_delays_s = retry_delays_s
         self._cond = threading.Condition()
         self._pending: deque[bytes] = deque()
@@ -169,8 +177,14 @@ class ClientLogWriter:
     def _deliver_all(self) -> None:
         """Append until nothing is pending, retrying failures with growing delays."""
         failures_in_a_row = 0
-        while not self._is_abandoned and (chunk := self._next_chunk()) is not None:
+        while not self._is_abandoned:
+            self._wait_for_append_slot()
+            chunk = self._next_chunk()
+            if chunk is None:
+                return
             try:
+                self._last_append_at = self._monotonic()
+                self.append_count += 1
                 self._appender.append(chunk)
             except UploaderError as exc:  # rows stay buffered; the thread outlives the fault
                 self._after_failure(exc, failures_in_a_row)
@@ -183,6 +197,19 @@ class ClientLogWriter:
                 self._rows_delivered += len(self._in_flight)
                 self._in_flight = []
                 self._cond.notify_all()
+
+    def _wait_for_append_slot(self) -> None:
+        """Keep appends `min_append_interval_s` apart (rows written meanwhile join the next)."""
+        if self._last_append_at is None or not self._pending_or_in_flight():
+            return
+        remaining = self._last_append_at + self._min_append_interval_s - self._monotonic()
+        if remaining > 0:
+            with self._cond:
+                self._cond.wait_for(lambda: self._is_abandoned, remaining)
+
+    def _pending_or_in_flight(self) -> bool:
+        with self._cond:
+            return bool(self._pending or self._in_flight)
 
     def _after_failure(self, exc: Exception, failures_in_a_row: int) -> None:
         self.failure_count += 1

@@ -1,6 +1,10 @@
 """Exactly-once appends to an S3 Express log object (PROTOCOL.md §4.4, done safely).
 
-Each chunk is written with `WriteOffsetBytes` = the size we read, so the offset is a fence: a
+The object's size is read once (HEAD) and then tracked from each confirmed append, so a steady
+log costs one request per append, not two; it is read again only when the archive refuses an
+offset (`InvalidWriteOffset`), after an answer was lost, or after compaction.
+
+Each chunk is written with `WriteOffsetBytes` = the size we know, so the offset is a fence: a
 request that lands late, or that botocore retried after it had landed, cannot write twice, because
 the second write meets a different size and is refused with `InvalidWriteOffset`. Whenever an
 answer is lost or a refusal may be our own earlier attempt, we read the bytes at the offset we
@@ -43,15 +47,25 @@ class S3LogAppender:
         # A chunk whose last attempt may have landed, with the offset it was sent at
         # (None = sent as the object's creation).
         self._unconfirmed: tuple[bytes, int | None] | None = None
+        # The object's size after our last confirmed append; None: read it before the next one.
+        self._known_size: int | None = None
         self.compaction_count = 0
+        self.size_reads = 0
 
     @property
     def key(self) -> str:
         return self._key
 
     def size(self) -> int | None:
-        """The object's size in bytes, or None when it does not exist yet."""
+        """The object's size in bytes as the archive has it now, or None when it does not exist."""
+        self.size_reads += 1
         return object_size(self._s3, self._bucket, self._key)
+
+    def _offset(self) -> int | None:
+        """Where the next chunk goes: the tracked size, or the archive's when unknown."""
+        if self._known_size is None:
+            self._known_size = self.size()
+        return self._known_size
 
     def append(self, chunk: bytes) -> None:
         """Append `chunk` exactly once; raises RetryableError etc. (call again with the same
@@ -62,11 +76,11 @@ class S3LogAppender:
         if self._unconfirmed is not None and self._unconfirmed[0] == chunk:
             offset = self._unconfirmed[1]
             if self._has_landed(chunk, offset):
-                self._landed()
+                self._landed(chunk, offset)
                 return
         else:
             self._unconfirmed = None
-            offset = self.size()
+            offset = self._offset()
         has_compacted = False
         for _ in range(self._max_attempts):
             try:
@@ -78,23 +92,27 @@ class S3LogAppender:
                         break
                     continue  # same offset again: if the lost one lands late, ours is refused
                 if self._is_offset_refusal(exc, offset):
-                    if self._has_landed(chunk, offset):  # botocore's retry of a landed request
+                    size = self.size()
+                    if self._has_landed(chunk, offset, size):  # botocore's retry had landed
                         break
-                    offset = self.size()
+                    offset = self._known_size = size
                     continue
                 if error_code(exc) == "TooManyParts" and not has_compacted:
                     self._compact()
                     has_compacted = True
-                    offset = self.size()
+                    offset = self._known_size = self.size()
                     continue
+                self._known_size = None  # unsure what the archive holds now: read it next time
                 raise translate(exc, f"appending to {self._key}") from exc
             break
         else:
+            self._known_size = None
             raise RetryableError(f"appending to {self._key} kept being refused; will try again")
-        self._landed()
+        self._landed(chunk, offset)
 
-    def _landed(self) -> None:
+    def _landed(self, chunk: bytes, offset: int | None) -> None:
         self._unconfirmed = None
+        self._known_size = (offset or 0) + len(chunk)
 
     def _is_offset_refusal(self, exc: BaseException, offset: int | None) -> bool:
         if error_code(exc) == "InvalidWriteOffset":
@@ -125,10 +143,12 @@ class S3LogAppender:
                 return
             raise
 
-    def _has_landed(self, chunk: bytes, offset: int | None) -> bool:
-        """True if the bytes at `offset` are exactly `chunk` (our rows carry unique stamps)."""
+    def _has_landed(self, chunk: bytes, offset: int | None, size: int | None = -1) -> bool:
+        """True if the bytes at `offset` are exactly `chunk` (our rows carry unique stamps).
+        `size`: the object's size if just read (-1: read it now)."""
         start = offset or 0
-        size = self.size()
+        if size == -1:
+            size = self.size()
         if size is None or size < start + len(chunk):
             return False
         return read_range(self._s3, self._bucket, self._key, start, start + len(chunk) - 1) == chunk
