@@ -1,7 +1,8 @@
 """The one place where botocore's exceptions become the core's error classes (DESIGN.md §4).
 
 Adapters (control channel, transfer engine) call `translate` and let the engine decide by class:
-RetryableError (throttling, 5xx, resets, timeouts, expired tokens), PermanentError (a 4xx about
+RetryableError (throttling, 5xx, expired tokens; `ArchiveUnreachableError` for refused, reset or
+timed-out connections, DNS and TLS handshakes), PermanentError (a 4xx about
 one object), FatalError (credentials refused, bucket gone, permission revoked). Some codes get a
 subclass a caller can act on:
 
@@ -16,6 +17,7 @@ subclass a caller can act on:
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
@@ -26,14 +28,22 @@ from botocore.exceptions import (
     ConnectionClosedError,
     ConnectTimeoutError,
     CredentialRetrievalError,
-    EndpointConnectionError,
     NoCredentialsError,
     ParamValidationError,
     ReadTimeoutError,
     ResponseStreamingError,
 )
+from botocore.exceptions import (
+    ConnectionError as BotoConnectionError,
+)
 
-from uploader_gui.core.errors import FatalError, PermanentError, RetryableError, UploaderError
+from uploader_gui.core.errors import (
+    ArchiveUnreachableError,
+    FatalError,
+    PermanentError,
+    RetryableError,
+    UploaderError,
+)
 
 RETRYABLE_CODES = frozenset(
     {
@@ -189,10 +199,12 @@ def translate(exc: BaseException, what: str) -> UploaderError:
         return FatalError(f"{what}: the request was malformed (a bug): {exc}")
     if isinstance(exc, NoCredentialsError | CredentialRetrievalError):
         return FatalError(f"{what}: no usable credentials ({exc}); sign in again")
-    if isinstance(exc, EndpointConnectionError | ConnectTimeoutError):
-        return RetryableError(f"{what}: cannot reach the archive ({exc})")
+    if isinstance(exc, BotoConnectionError | ConnectTimeoutError):
+        return ArchiveUnreachableError(f"{what}: cannot reach the archive ({exc})")
     if isinstance(exc, AMBIGUOUS_ERRORS):
-        return RetryableError(f"{what}: the connection failed mid-request ({exc})")
+        return ArchiveUnreachableError(f"{what}: the connection failed mid-request ({exc})")
+    if isinstance(exc, ConnectionError | TimeoutError | socket.gaierror):  # below botocore
+        return ArchiveUnreachableError(f"{what}: cannot reach the archive ({exc})")
     if isinstance(exc, BotoCoreError | OSError):
         return RetryableError(f"{what}: {exc}")
     return FatalError(f"{what}: unexpected {type(exc).__name__}: {exc}")

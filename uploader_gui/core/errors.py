@@ -35,6 +35,12 @@ class RetryableError(UploaderError):
         self.retry_after_s = retry_after_s
 
 
+class ArchiveUnreachableError(RetryableError):
+    """The archive did not answer at all (refused, reset, DNS, TLS handshake, timeout): the
+    network or the archive is away, which is nobody's file's fault. The transfer waits for the
+    network instead of spending the file's attempts (issue 12)."""
+
+
 class PermanentError(UploaderError):
     """One file cannot be delivered as it is (4xx, checksum mismatch, vanished or changed)."""
 

@@ -186,6 +186,22 @@ class TransferRunEnded(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class ArchiveUnreachable(Event):
+    """Requests to the archive fail at the connection: the transfer stopped issuing work and
+    probes it again in `next_probe_s` (`reason`: the last connection error)."""
+
+    reason: str
+    next_probe_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveReachable(Event):
+    """The archive answered again after `offline_s` seconds; the transfer goes on by itself."""
+
+    offline_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class SessionStateChanged(Event):
     """The delivery session moved to another state (`SessionState` values); `detail` says what
     it is doing there, e.g. which step is running."""

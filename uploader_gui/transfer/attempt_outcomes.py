@@ -3,6 +3,9 @@
 - Sent: `done`, reported `ok` (once per path and run).
 - Stopped by a pause: `paused`, keeping its multipart parts; by a cancel: its multipart upload
   is discarded on the archive and the file goes back to `ready`.
+- `ArchiveUnreachableError` (the connection failed: the network or the archive is away):
+  `retrying`, "waiting for the network", without spending an attempt; `Outage` decides when it
+  is sent again (as a probe, or once the archive answers).
 - `RetryableError`: `retrying` with the delay and reason on screen, then queued again; after
   `max_attempts` failures in a row without progress, `failed` (its upload is kept, so a later
   retry resumes it).
@@ -16,23 +19,31 @@ Every attempt that ends with an error is reported as well, so the session can lo
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 
 from uploader_gui.core.checksums.crc32 import ReadStopped
 from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.engine.file_states import FileState
-from uploader_gui.core.errors import FatalError, RetryableError, UploaderError
+from uploader_gui.core.errors import (
+    ArchiveUnreachableError,
+    FatalError,
+    RetryableError,
+    UploaderError,
+)
 from uploader_gui.core.events import TransferAttemptEnded
 from uploader_gui.core.upload.retry_policy import RetryPolicy
 from uploader_gui.transfer.closing import GuardedTracker
 from uploader_gui.transfer.multipart_resume import discard_upload
+from uploader_gui.transfer.outage import Outage
 from uploader_gui.transfer.run_state import PRIORITY_ABORT, AbortJob, Phase, RunState, Slot
 from uploader_gui.transfer.transfer_context import TransferServices, Worker
 
 log = logging.getLogger(__name__)
 
 PAUSED_REASON = "paused"
+WAITING_FOR_NETWORK = "waiting for the network"
 CANCELLED_REASON = "cancelled; partial uploads discarded"
 
 
@@ -52,6 +63,7 @@ class AttemptOutcomes:
         *,
         report: Callable[[TransferAttemptEnded], None],
         stop_run: Callable[[BaseException], None],
+        outage: Outage,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._state = state
@@ -60,6 +72,7 @@ class AttemptOutcomes:
         self._policy = policy
         self._report = report
         self._stop_run = stop_run
+        self._outage = outage
         self._clock = clock
 
     def attempt_ended(
@@ -83,6 +96,10 @@ class AttemptOutcomes:
     def _handle(self, slot: Slot, failure: BaseException | None, made_progress: bool) -> None:
         file = slot.file
         gate = self._services.gate
+        if failure is None or (
+            isinstance(failure, UploaderError) and not isinstance(failure, ArchiveUnreachableError)
+        ):
+            self._outage.reached()  # the archive answered (if only with an error)
         if failure is None:
             self._succeeded(slot)
         elif gate.is_cancelled or isinstance(failure, ReadStopped):
@@ -92,6 +109,8 @@ class AttemptOutcomes:
             self.stopped(slot)
         elif isinstance(failure, RetryableError) and gate.is_paused:
             self.stopped(slot)
+        elif isinstance(failure, ArchiveUnreachableError):
+            self._wait_for_network(slot, failure)
         elif isinstance(failure, RetryableError):
             self._retry_or_fail(slot, failure, made_progress)
         elif isinstance(failure, UploaderError):
@@ -170,6 +189,17 @@ class AttemptOutcomes:
         self._report(TransferAttemptEnded(path, is_ok=False, message=str(error), will_retry=True))
         self._services.progress.set_file_bytes(path, self._durable_bytes(path))
         self._state.schedule_retry(slot, self._clock() + decision.delay_s)
+
+    def _wait_for_network(self, slot: Slot, error: ArchiveUnreachableError) -> None:
+        """No attempt spent: the file waits until `Outage` lets it go again (see the engine)."""
+        self._outage.lost(error)
+        path = slot.file.path
+        if self._tracker.state(path) is not FileState.RETRYING:
+            self._tracker.transition(
+                path, FileState.RETRYING, reason=f"{WAITING_FOR_NETWORK}: {error}"
+            )
+        self._services.progress.set_file_bytes(path, self._durable_bytes(path))
+        self._state.schedule_retry(slot, math.inf)  # released by the coordinator, not a timer
 
     def _failed(self, slot: Slot, message: str, *, discard: bool) -> None:
         path = slot.file.path

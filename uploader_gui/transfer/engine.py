@@ -12,7 +12,9 @@ engine.close(timeout_s, abort_in_flight=True)  # after it, no thread writes the 
 ```
 
 Two roles: a coordinator (admits files from the list as room frees up, releases retries when
-their delay is over, carries out pause/resume/cancel, emits throttled progress) and the workers,
+their delay is over, carries out pause/resume/cancel, emits throttled progress, and while the
+archive cannot be reached starts no file and sends one waiting file at a time as a probe — see
+`outage.py`) and the workers,
 each with its own boto3 client made once. Where they run is the `executor`'s business: by
 default a coordinator thread and a pool of worker threads (`executor.ThreadedExecutor`); in unit
 tests all on the calling thread, step by step, on a manual clock (`sync_executor.SyncExecutor`).
@@ -57,6 +59,7 @@ from uploader_gui.transfer.executor import (
     WorkerJobs,
 )
 from uploader_gui.transfer.file_transfers import FileTransfers
+from uploader_gui.transfer.outage import Outage
 from uploader_gui.transfer.run_state import FileJob, Job, PartJob, Phase, RunState, Slot
 from uploader_gui.transfer.s3_requests import CredentialsRefresher
 from uploader_gui.transfer.source_reading import DEFAULT_BUFFER_LIMIT_BYTES, PartReader
@@ -134,6 +137,7 @@ class TransferEngine:
             refresher=CredentialsRefresher(refresh_credentials),
             emit=emit,
         )
+        self._outage = Outage(clock, emit, uniform=self.settings.retry_policy.uniform)
         self._outcomes = AttemptOutcomes(
             self._state,
             self._services,
@@ -141,6 +145,7 @@ class TransferEngine:
             self.settings.retry_policy,
             report=report,
             stop_run=self._stop_run,
+            outage=self._outage,
             clock=clock,
         )
         self._transfers = FileTransfers(
@@ -157,9 +162,7 @@ class TransferEngine:
         self._finished = threading.Event()
         self.outcome: TransferRunEnded | None = None
         self._executor.bind(
-            CoordinatorSteps(
-                self._look, self._wait_for_news, self._state.next_retry_at, self._finished
-            ),
+            CoordinatorSteps(self._look, self._wait_for_news, self._next_wake_at, self._finished),
             WorkerJobs(self._state.queue, self._make_worker, self._run_job, self._crashed),
         )
 
@@ -356,14 +359,36 @@ class TransferEngine:
             self._requeue(slot, FileState.PAUSED)
         for slot in self._state.due_retries(self._clock()):
             self._requeue(slot, FileState.RETRYING)
-        self._admit_files()
+        if self._outage.is_offline:
+            self._send_probe()  # and start no new file until the archive answers
+        else:
+            for slot in self._state.waiting_for_network():
+                self._requeue(slot, FileState.RETRYING)
+            self._admit_files()
         return self._backlog is None and not self._state.slots
+
+    def _send_probe(self) -> None:
+        if not self._outage.take_probe():
+            return
+        waiting = self._state.waiting_for_network()
+        if not waiting:
+            self._outage.probe_not_sent()  # attempts still out will tell
+            return
+        self._requeue(min(waiting, key=lambda slot: slot.file.size_bytes), FileState.RETRYING)
+
+    def _next_wake_at(self) -> float | None:
+        """When the coordinator must look again by itself: a retry's end or the next probe."""
+        times = [self._state.next_retry_at()]
+        if self._state.waiting_for_network():
+            times.append(self._outage.next_probe_at())
+        due = [at for at in times if at is not None]
+        return min(due) if due else None
 
     def _wait_s(self) -> float:
         wait_s = self.settings.progress_interval_s
-        next_retry = self._state.next_retry_at()
-        if next_retry is not None:
-            wait_s = max(0.0, min(wait_s, next_retry - self._clock()))
+        next_wake = self._next_wake_at()
+        if next_wake is not None:
+            wait_s = max(0.0, min(wait_s, next_wake - self._clock()))
         return wait_s
 
     def _requeue(self, slot: Slot, state: FileState) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 import threading
 from dataclasses import dataclass
 from enum import Enum
@@ -163,6 +164,15 @@ class RunState:
                     due.append(slot)
         return due
 
+    def waiting_for_network(self) -> list[Slot]:
+        """Slots that wait for the archive to answer again (no timer: `retry_at` is infinite)."""
+        with self.lock:
+            return [
+                slot
+                for slot in self.slots.values()
+                if slot.phase is Phase.RETRYING and math.isinf(slot.retry_at)
+            ]
+
     def next_retry_at(self) -> float | None:
         """When the next retry is due; None if no file waits for one. Timers of slots that left
         `retrying` (a pause parked them) are dropped, so a paused run has nothing to wake for
@@ -172,6 +182,6 @@ class RunState:
                 at, _, path = self._retry_timers[0]
                 slot = self.slots.get(path)
                 if slot is not None and slot.phase is Phase.RETRYING and slot.retry_at == at:
-                    return at
+                    return None if math.isinf(at) else at
                 heapq.heappop(self._retry_timers)
             return None
