@@ -103,6 +103,8 @@ class LogFileHandler(logging.handlers.RotatingFileHandler):
         )
         self.is_failing = False
         self._failed_this_record = False
+        with contextlib.suppress(OSError):  # an unwritable place is said on the first record
+            self.stream = self._open()
 
     def emit(self, record: logging.LogRecord) -> None:
         self._failed_this_record = False
