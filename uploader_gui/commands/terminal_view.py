@@ -22,6 +22,8 @@ from typing import TextIO
 from uploader_gui.core.engine.receipt import one_line
 from uploader_gui.core.engine.session_summary import SessionSummary
 from uploader_gui.core.events import (
+    ArchiveReachable,
+    ArchiveUnreachable,
     Event,
     FileStateChanged,
     FileStatesLoaded,
@@ -141,6 +143,10 @@ def lasting_line(event: Event) -> str | None:
             f"({human_size(event.bytes_to_send)}), {event.files_valid_before:,} valid already"
         ]
         return "\n".join(lines + [f"  {note}" for note in event.notes])
+    if isinstance(event, ArchiveUnreachable):
+        return f"cannot reach the archive: {one_line(event.reason)}"
+    if isinstance(event, ArchiveReachable):
+        return f"the archive answered again after {_duration(event.offline_s)}; going on"
     if isinstance(event, WarningRaised):
         detail = f" ({event.detail})" if event.detail and event.detail not in event.message else ""
         return f"warning: {event.message}{detail}"

@@ -3,7 +3,8 @@
 ```
 uploader-gui transfer SOURCE LABEL [INDEX] [--sample]
     [--profile NAME | --profile-file PATH | --sandbox]
-    [--concurrency N] [--max-bandwidth RATE] [--receipt FOLDER|FILE] [--json]
+    [--concurrency N] [--max-bandwidth RATE] [--receipt FOLDER|FILE] [--offline-timeout 1h]
+    [--json]
 ```
 Without INDEX the folder is indexed here (with CRC32s). Running the same command again resumes
 the delivery. Output: a live status line on a terminal, plain lines otherwise, one JSON event per
@@ -89,6 +90,19 @@ def parse_part_size(text: str) -> int:
     return int(size)
 
 
+DEFAULT_OFFLINE_TIMEOUT_S = 3600.0
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(s|sec|m|min|h)?", re.IGNORECASE)
+_DURATION_UNIT_S = {"": 1.0, "s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str) -> float:
+    """`"90s"`, `"30m"`, `"2h"`, `"45"` (seconds) → seconds."""
+    match = _DURATION.fullmatch(text.strip())
+    if match is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration: write e.g. 90s, 30m, 2h")
+    return float(match[1]) * _DURATION_UNIT_S[(match[2] or "").lower()]
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -146,6 +160,14 @@ def add_parser(subparsers: Any) -> None:
         help="take over a lock left by an uploader that stopped long ago (else exit 3)",
     )
     # Tuning for tests and demos against a local archive with short timeouts.
+    parser.add_argument(
+        "--offline-timeout",
+        type=parse_duration,
+        default=DEFAULT_OFFLINE_TIMEOUT_S,
+        metavar="DURATION",
+        help="how long to wait for an archive that cannot be reached before stopping "
+        "(resumably, exit 3): e.g. 90s, 30m, 2h (default 1h)",
+    )
     parser.add_argument("--heartbeat-every", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--poll-every", type=float, help=argparse.SUPPRESS)
     parser.set_defaults(func=run_transfer)
@@ -219,6 +241,7 @@ def _options(args: argparse.Namespace) -> SessionOptions:
         part_size_bytes=args.part_size,
         heartbeat_every_s=args.heartbeat_every,
         poll_every_s=args.poll_every,
+        offline_timeout_s=args.offline_timeout,
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from uploader_gui.auth.profile_sign_in import ProfileSignIn
 from uploader_gui.core.delivery.profile import Profile
+from uploader_gui.core.engine.running_session import RunSettings
 from uploader_gui.core.upload.part_plan import PartPlanner
 from uploader_gui.transfer.engine import TransferSettings
 from uploader_gui.wiring.control_channel import (
@@ -29,6 +30,7 @@ def session_options(
     part_size_bytes: int | None = None,
     heartbeat_every_s: float | None = None,
     poll_every_s: float | None = None,
+    offline_timeout_s: float | None = None,
 ) -> SessionOptions:
     """The session's options; None (or 0) keeps the protocol's or the app's default."""
     control = ControlSettings()
@@ -53,7 +55,12 @@ def session_options(
     if part_size_bytes:
         planner = PartPlanner(threshold_bytes=4 * part_size_bytes, part_size_bytes=part_size_bytes)
         transfer = replace(transfer, planner=planner)
-    return SessionOptions(receipt_target=receipt_target, control=control, transfer=transfer)
+    run = RunSettings()
+    if offline_timeout_s is not None:
+        run = replace(run, offline_timeout_s=offline_timeout_s)
+    return SessionOptions(
+        receipt_target=receipt_target, control=control, transfer=transfer, run=run
+    )
 
 
 def credentials_for(

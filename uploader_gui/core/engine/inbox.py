@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from uploader_gui.core.errors import BugReported
-from uploader_gui.core.events import TransferAttemptEnded, TransferRunEnded
+from uploader_gui.core.events import (
+    ArchiveReachable,
+    ArchiveUnreachable,
+    TransferAttemptEnded,
+    TransferRunEnded,
+)
 from uploader_gui.core.protocol.log_rows import LogRow
 
 
@@ -61,7 +66,16 @@ class BugFound:
     bug: BugReported
 
 
-Message = Command | AttemptEnded | RunEnded | ValidatorRows | LockWasLost | BugFound
+@dataclass(frozen=True, slots=True)
+class ReachabilityChanged:
+    """The transfer lost the archive, or found it again."""
+
+    event: ArchiveUnreachable | ArchiveReachable
+
+
+Message = (
+    Command | AttemptEnded | RunEnded | ValidatorRows | LockWasLost | BugFound | ReachabilityChanged
+)
 
 
 class SessionInbox:

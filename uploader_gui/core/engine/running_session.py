@@ -4,8 +4,17 @@ they cause, the verdicts, the commands, and the rules that end it.
 Everything here runs on the engine thread, one inbox message at a time. Finish rules
 (issue 5): complete when every file is valid or has a final state (invalid, or failed for
 good); stop when more than 10 files failed validation, when the validator writes `shutdown` or
-`stop` early (or stays silent far longer than its keepalives allow), when the lock is lost, or
-when the person stops or cancels.
+`stop` early (or stays silent far longer than its keepalives allow), when the lock is lost, when
+the archive could not be reached for `offline_timeout_s`, or when the person stops or cancels.
+
+While the transfer cannot reach the archive the session is `waiting for the network`: the
+transfer probes by itself (`transfer/outage.py`); the validator's silence is not held against it
+(its log cannot be read either); the lock refresher, the client log and the validator tail
+retry on their own, so when the archive answers again everything goes on. What the archive did
+meanwhile decides the rest: a validator that declared the client missing (240 s without a
+non-keepalive row, PROTOCOL.md §8.3) has written `shutdown` and `stop`, and the session ends
+resumably with its reason; a lock that went stale and was taken by another client ends it as
+lock lost.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from uploader_gui.core.engine.inbox import (
     CommandName,
     LockWasLost,
     Message,
+    ReachabilityChanged,
     RunEnded,
     SessionInbox,
     ValidatorRows,
@@ -37,6 +47,8 @@ from uploader_gui.core.engine.session_states import SessionOutcome, SessionState
 from uploader_gui.core.engine.sign_in_pause import SIGNED_IN, SignInPause, SignInWatch
 from uploader_gui.core.engine.transfer_rows import TransferRowGuard
 from uploader_gui.core.events import (
+    ArchiveReachable,
+    ArchiveUnreachable,
     Event,
     TransferAttemptEnded,
     TransferRunEnded,
@@ -59,6 +71,8 @@ class RunSettings:
     # The validator writes a keepalive every 10 s when idle; this much silence means it is gone.
     validator_silence_timeout_s: float = 300.0
     transfer_close_timeout_s: float = 60.0
+    # How long to wait for an archive that cannot be reached before stopping, resumably.
+    offline_timeout_s: float = 3600.0
 
 
 class RunningSession:
@@ -107,6 +121,8 @@ class RunningSession:
         self._sign_in = SignInPause(sign_in, emit)
         self._run_files: list[FileFingerprint] = []
         self._sign_in_declined = ""
+        self._offline_since: float | None = None
+        self._next_probe_s = 0.0
 
     # --- called from other threads -------------------------------------------------------------
 
@@ -118,6 +134,8 @@ class RunningSession:
         self._emit(event)
         if isinstance(event, TransferRunEnded):
             self._inbox.post(RunEnded(event))
+        elif isinstance(event, ArchiveUnreachable | ArchiveReachable):
+            self._inbox.post(ReachabilityChanged(event))
 
     # --- engine thread ---------------------------------------------------------------------------
 
@@ -151,6 +169,8 @@ class RunningSession:
             self._run_ended(message.event)
         elif isinstance(message, LockWasLost):
             self._lock_lost = message.message
+        elif isinstance(message, ReachabilityChanged):
+            self._reachability_changed(message.event)
         elif isinstance(message, BugFound):
             raise message.bug  # the session ends as crashed, with the bug's own traceback
         else:
@@ -184,6 +204,12 @@ class RunningSession:
             return SessionOutcome.VALIDATOR_STOPPED, self._validator_ended
         if self._is_stop_requested:
             return SessionOutcome.INTERRUPTED, "stopped on request; run again to resume"
+        if self._has_been_offline_too_long():
+            minutes = self._settings.offline_timeout_s / 60
+            return SessionOutcome.OFFLINE, (
+                f"the archive could not be reached for {minutes:.0f} min; everything sent is "
+                "kept, run again to resume"
+            )
         if self._is_cancel_requested and not self._is_run_active:
             return SessionOutcome.CANCELLED, "cancelled; partial uploads were discarded"
         if self._is_run_active:
@@ -224,6 +250,8 @@ class RunningSession:
             self._announce_run_state()
         elif name is CommandName.RESUME:
             self._is_paused = False
+            if self._offline_since is not None:  # a pause does not count as time offline
+                self._offline_since = self._monotonic()
             self._transfer.resume()
             self._announce_run_state()
         elif name is CommandName.CANCEL:
@@ -250,13 +278,38 @@ class RunningSession:
         self._announce_run_state()
 
     def _announce_run_state(self) -> None:
-        """`paused` or `transferring`, once the transfer engine was told (while a run is on)."""
+        """`paused`, `waiting for the network` or `transferring`, once the transfer engine was
+        told (while a run is on)."""
         if not self._is_run_active or self._is_stop_requested or self._is_cancel_requested:
             return
         if self._is_paused:
             self._enter(SessionState.PAUSED, "finished parts are kept; resume to go on")
+        elif self._offline_since is not None:
+            waited_s = self._monotonic() - self._offline_since
+            left_min = max(0.0, self._settings.offline_timeout_s - waited_s) / 60
+            self._enter(
+                SessionState.OFFLINE,
+                f"resumes when the archive is reachable; trying again in "
+                f"{self._next_probe_s:.0f} s, stopping resumably in {left_min:.0f} min if not",
+            )
         else:
             self._enter(SessionState.TRANSFERRING, f"{len(self._run_files):,} files")
+
+    def _reachability_changed(self, event: ArchiveUnreachable | ArchiveReachable) -> None:
+        if isinstance(event, ArchiveUnreachable):
+            if self._offline_since is None:
+                self._offline_since = self._monotonic()
+            self._next_probe_s = event.next_probe_s
+        else:
+            self._offline_since = None
+            # The validator's log could not be read meanwhile: its silence was ours.
+            self._last_validator_row_at = self._monotonic()
+        self._announce_run_state()
+
+    def _has_been_offline_too_long(self) -> bool:
+        if self._offline_since is None or self._is_paused:
+            return False
+        return self._monotonic() - self._offline_since > self._settings.offline_timeout_s
 
     def _retry_failed_files(self) -> bool:
         self._is_retry_requested = False
@@ -310,7 +363,7 @@ class RunningSession:
         self._guard.note_written(event.path, is_ok=event.is_ok)
 
     def _watch_validator(self) -> None:
-        if self._sign_in.is_waiting:
+        if self._sign_in.is_waiting or self._offline_since is not None:
             return
         silent_s = self._monotonic() - self._last_validator_row_at
         limit_s = self._settings.validator_silence_timeout_s

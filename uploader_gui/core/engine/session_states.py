@@ -3,7 +3,8 @@ exit status for the headless twin (issue 5).
 
 States, in the order a session normally goes through them: checking (the files against the
 label, then what the archive already has), connecting, locking, starting pipeline,
-transferring (or paused, once the transfer has paused), awaiting verdicts, stopping (when the
+transferring (or paused, once the transfer has paused, or waiting for the network while the
+archive cannot be reached), awaiting verdicts, stopping (when the
 person stopped or cancelled it), then one of three final states: complete, stopped or failed.
 
 An outcome says why the session ended. It decides the final state and the CLI's exit status:
@@ -34,6 +35,7 @@ class SessionState(StrEnum):
     STARTING_PIPELINE = "starting pipeline"
     TRANSFERRING = "transferring"
     PAUSED = "paused"
+    OFFLINE = "waiting for the network"
     AWAITING_VERDICTS = "awaiting verdicts"
     STOPPING = "stopping"
     COMPLETE = "complete"
@@ -57,6 +59,7 @@ class SessionOutcome(StrEnum):
     TOO_MANY_FAILURES = "too many validation failures"
     VALIDATOR_STOPPED = "the validator stopped"
     LOCK_LOST = "lock lost"
+    OFFLINE = "the archive could not be reached"
     SIGN_IN_ENDED = "sign-in needed"
     INTERRUPTED = "interrupted"
     CANCELLED = "cancelled"
@@ -83,6 +86,7 @@ _FINAL_STATE_OF: Mapping[SessionOutcome, SessionState] = MappingProxyType(
         _O.TOO_MANY_FAILURES: SessionState.STOPPED,
         _O.VALIDATOR_STOPPED: SessionState.STOPPED,
         _O.LOCK_LOST: SessionState.STOPPED,
+        _O.OFFLINE: SessionState.STOPPED,
         _O.SIGN_IN_ENDED: SessionState.STOPPED,
         _O.INTERRUPTED: SessionState.STOPPED,
         _O.CANCELLED: SessionState.STOPPED,
@@ -100,6 +104,7 @@ _EXIT_STATUS_OF: Mapping[SessionOutcome, int] = MappingProxyType(
         _O.TOO_MANY_FAILURES: EXIT_WITH_PROBLEMS,
         _O.VALIDATOR_STOPPED: EXIT_COULD_NOT_RUN,
         _O.LOCK_LOST: EXIT_COULD_NOT_RUN,
+        _O.OFFLINE: EXIT_COULD_NOT_RUN,
         _O.SIGN_IN_ENDED: EXIT_COULD_NOT_RUN,
         _O.INTERRUPTED: EXIT_INTERRUPTED,
         _O.CANCELLED: EXIT_INTERRUPTED,

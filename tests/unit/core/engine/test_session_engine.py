@@ -32,10 +32,12 @@ from uploader_gui.core.engine.ports import DeliveryRequest, TransferPort, Transf
 from uploader_gui.core.engine.running_session import RunSettings
 from uploader_gui.core.engine.session_engine import SessionEngine
 from uploader_gui.core.engine.session_plan import KnownFile
-from uploader_gui.core.engine.session_states import SessionOutcome
+from uploader_gui.core.engine.session_states import SessionOutcome, SessionState
 from uploader_gui.core.engine.session_summary import SessionSummary
 from uploader_gui.core.errors import FatalError, IllegalTransitionError, UploaderError
 from uploader_gui.core.events import (
+    ArchiveReachable,
+    ArchiveUnreachable,
     Event,
     SessionCrashed,
     SessionEnded,
@@ -564,3 +566,56 @@ def test_a_bug_reported_from_another_thread_ends_the_session_as_crashed() -> Non
     assert harness.control.stop_rows == 1
     assert harness.control.released == 1
     assert harness.receipts.written
+
+
+def is_offline(harness: Harness) -> bool:
+    states = [event.state for event in harness.events.of(SessionStateChanged)]
+    return bool(states) and states[-1] == SessionState.OFFLINE.value
+
+
+def test_an_archive_gone_for_longer_than_the_offline_timeout_stops_resumably() -> None:
+    harness = Harness(outcomes={"c.fits": "hold"})
+    harness.settings = RunSettings(tick_s=0.01, offline_timeout_s=600)
+
+    def hour_passes_offline() -> None:
+        wait_until(lambda: is_offline(harness), "the session waiting for the network")
+        harness.clock.now_s += 601
+
+    def network_goes(path: str, status: str) -> None:
+        if path == "b.fits":
+            harness.transfer.wiring.emit(ArchiveUnreachable("cannot reach the archive", 1.0))
+            threading.Thread(target=hour_passes_offline, daemon=True).start()
+
+    harness.control.after_transfer_row = network_goes
+    summary = harness.run()
+    assert summary.outcome is SessionOutcome.OFFLINE
+    assert summary.exit_status == 3
+    assert "could not be reached for 10 min" in summary.message
+    assert "run again to resume" in summary.message
+    states = [event.state for event in harness.events.of(SessionStateChanged)]
+    assert SessionState.OFFLINE.value in states
+
+
+def test_while_offline_the_validators_silence_is_not_held_against_it() -> None:
+    harness = Harness(outcomes={"c.fits": "hold"})
+    harness.settings = RunSettings(tick_s=0.01, validator_silence_timeout_s=300)
+
+    def offline_for_500_s_then_back() -> None:
+        wait_until(lambda: is_offline(harness), "the session waiting for the network")
+        harness.clock.now_s += 500  # far past the validator's silence limit
+        harness.transfer.wiring.emit(ArchiveReachable(500.0))
+        wait_until(lambda: not is_offline(harness), "the session transferring again")
+        harness.transfer.outcomes["c.fits"] = "ok"
+        harness.transfer.start([next(f for f in harness.request.files if f.path == "c.fits")])
+
+    def network_goes(path: str, status: str) -> None:
+        if path == "b.fits":
+            harness.transfer.wiring.emit(ArchiveUnreachable("cannot reach the archive", 8.0))
+            threading.Thread(target=offline_for_500_s_then_back, daemon=True).start()
+
+    harness.control.after_transfer_row = network_goes
+    summary = harness.run()
+    assert summary.outcome is SessionOutcome.ALL_VALID
+    changes = harness.events.of(SessionStateChanged)
+    offline = [event.detail for event in changes if event.state == SessionState.OFFLINE.value]
+    assert offline[0].startswith("resumes when the archive is reachable; trying again in 8 s")
