@@ -102,6 +102,16 @@ class DeliveryFiles(FileStateSink):
             )
             self._journal(connection, file_id, "hashed", f"{size_bytes} bytes, crc32 {crc32:08x}")
 
+    def refund_attempt(self, path: str, detail: str) -> None:
+        """Take back the attempt counted when the file last started sending: the network, not
+        the file, cut it off (the timeline keeps a line saying so)."""
+        with self._db.transaction() as connection:
+            file_id = self._file_id(connection, path)
+            connection.execute(
+                "UPDATE files SET attempts = attempts - 1 WHERE id = ? AND attempts > 0", (file_id,)
+            )
+            self._journal(connection, file_id, "not counted", detail)
+
     def record_event(self, path: str, kind: str, detail: str = "") -> None:
         """Append a line to a file's timeline that changes nothing else (e.g. "retry in 8 s")."""
         with self._db.transaction() as connection:

@@ -191,9 +191,11 @@ class AttemptOutcomes:
         self._state.schedule_retry(slot, self._clock() + decision.delay_s)
 
     def _wait_for_network(self, slot: Slot, error: ArchiveUnreachableError) -> None:
-        """No attempt spent: the file waits until `Outage` lets it go again (see the engine)."""
+        """No attempt spent: the file waits until `Outage` lets it go again (see the engine),
+        and the attempt counted when it started sending is taken back."""
         self._outage.lost(error)
         path = slot.file.path
+        self._services.records.refund_attempt(path, f"{WAITING_FOR_NETWORK}: {error}")
         if self._tracker.state(path) is not FileState.RETRYING:
             self._tracker.transition(
                 path, FileState.RETRYING, reason=f"{WAITING_FOR_NETWORK}: {error}"

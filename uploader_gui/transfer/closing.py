@@ -121,3 +121,6 @@ class GuardedRecords:
 
     def record_event(self, path: str, kind: str, detail: str = "") -> None:
         self._guard.run(lambda: self._records.record_event(path, kind, detail))
+
+    def refund_attempt(self, path: str, detail: str) -> None:
+        self._guard.run(lambda: self._records.refund_attempt(path, detail))

@@ -64,6 +64,8 @@ class TransferRecords(Protocol):
 
     def record_event(self, path: str, kind: str, detail: str = "") -> None: ...
 
+    def refund_attempt(self, path: str, detail: str) -> None: ...
+
 
 class Gate:
     """Pause and cancel, as flags every reader checks before each chunk (DESIGN.md §2).

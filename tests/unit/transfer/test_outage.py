@@ -35,6 +35,8 @@ def test_an_outage_longer_than_every_retry_spends_no_attempt(deliveries: MakeDel
         FILES, FileState.DONE
     )
     assert all(delivery.stored(path) == data for path, data in FILES.items())
+    # The receipt's attempt count: one each, the probes cut off by the network not counted.
+    assert {path: delivery.record(path).attempts for path in FILES} == dict.fromkeys(FILES, 1)
     # Each file reported once, as sent: no failed attempt reached the session (or the log).
     for path in FILES:
         assert [(a.is_ok, a.will_retry) for a in delivery.events.attempts_of(path)] == [

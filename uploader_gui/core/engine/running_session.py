@@ -55,6 +55,7 @@ from uploader_gui.core.events import (
     ValidatorRowReceived,
     WarningRaised,
 )
+from uploader_gui.core.formatting import duration_text
 from uploader_gui.core.protocol.log_rows import LogRow
 
 FINAL_FILE_STATES = frozenset({FileState.VALID, FileState.INVALID, FileState.FAILED})
@@ -205,9 +206,9 @@ class RunningSession:
         if self._is_stop_requested:
             return SessionOutcome.INTERRUPTED, "stopped on request; run again to resume"
         if self._has_been_offline_too_long():
-            minutes = self._settings.offline_timeout_s / 60
+            waited = duration_text(self._settings.offline_timeout_s)
             return SessionOutcome.OFFLINE, (
-                f"the archive could not be reached for {minutes:.0f} min; everything sent is "
+                f"the archive could not be reached for {waited}; everything sent is "
                 "kept, run again to resume"
             )
         if self._is_cancel_requested and not self._is_run_active:
@@ -286,11 +287,11 @@ class RunningSession:
             self._enter(SessionState.PAUSED, "finished parts are kept; resume to go on")
         elif self._offline_since is not None:
             waited_s = self._monotonic() - self._offline_since
-            left_min = max(0.0, self._settings.offline_timeout_s - waited_s) / 60
+            left = duration_text(max(0.0, self._settings.offline_timeout_s - waited_s))
             self._enter(
                 SessionState.OFFLINE,
                 f"resumes when the archive is reachable; trying again in "
-                f"{self._next_probe_s:.0f} s, stopping resumably in {left_min:.0f} min if not",
+                f"{duration_text(self._next_probe_s)}, stopping resumably in {left} if not",
             )
         else:
             self._enter(SessionState.TRANSFERRING, f"{len(self._run_files):,} files")
