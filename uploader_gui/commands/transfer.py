@@ -100,7 +100,10 @@ def parse_duration(text: str) -> float:
     match = _DURATION.fullmatch(text.strip())
     if match is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not a duration: write e.g. 90s, 30m, 2h")
-    return float(match[1]) * _DURATION_UNIT_S[(match[2] or "").lower()]
+    seconds = float(match[1]) * _DURATION_UNIT_S[(match[2] or "").lower()]
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is no time at all: write e.g. 90s, 30m, 2h")
+    return seconds
 
 
 def _positive_int(text: str) -> int:

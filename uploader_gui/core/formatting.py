@@ -42,17 +42,6 @@ def count_text(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count:,} {noun}"
 
 
-def duration_text(seconds: float) -> str:
-    """`42` → `"42 s"`, `300` → `"5 min"`, `3930` → `"1 h 05 min"` (whole seconds, rounded)."""
-    whole = max(0, round(seconds))
-    if whole >= 3600:
-        return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
-    if whole >= 60:
-        minutes, rest = divmod(whole, 60)
-        return f"{minutes} min" if rest == 0 else f"{minutes} min {rest:02d} s"
-    return f"{whole} s"
-
-
 def exact_bytes_text(size_bytes: int) -> str:
     """The exact size for tooltips: `"1,234,567 bytes"`."""
     return count_text(size_bytes, "byte")

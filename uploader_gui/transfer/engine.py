@@ -221,6 +221,11 @@ class TransferEngine:
         """Change the bandwidth limit at once (None: unlimited)."""
         self._services.bandwidth.set_rate(bytes_per_s)
 
+    def probe_now(self) -> None:
+        """While offline: the next probe is due now (a person pressed "Retry now")."""
+        self._outage.probe_now()
+        self._state.wake()
+
     def wait(self, timeout_s: float | None = None) -> bool:
         """Wait for the run to end; True if it did."""
         return self._executor.wait(timeout_s)

@@ -99,6 +99,12 @@ class Outage:
             self._is_probing = True
             return True
 
+    def probe_now(self) -> None:
+        """Bring the next probe forward to now; the backoff after it carries on as before."""
+        with self._lock:
+            if self._offline_since is not None:
+                self._next_probe_at = min(self._next_probe_at, self._clock())
+
     def probe_not_sent(self) -> None:
         """A probe taken with nothing to send: the next wait starts over at the same delay."""
         with self._lock:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.events import (
+    ArchiveReachable,
+    ArchiveUnreachable,
     Event,
     FileStateChanged,
     FileStatesLoaded,
@@ -45,6 +47,7 @@ class SessionBatch:
     crashes: list[SessionCrashed] = field(default_factory=list)
     questions: list[QuestionAsked] = field(default_factory=list)
     warnings: list[WarningRaised] = field(default_factory=list)
+    reachability: ArchiveUnreachable | ArchiveReachable | None = None  # the newest
 
     def collect(self, event: Event) -> bool:
         """Take `event` if it is a delivery event; False if it is not one."""
@@ -76,6 +79,8 @@ class SessionBatch:
             self.questions.append(event)
         elif isinstance(event, WarningRaised):
             self.warnings.append(event)
+        elif isinstance(event, ArchiveUnreachable | ArchiveReachable):
+            self.reachability = event
         else:
             return False
         return True

@@ -118,6 +118,11 @@ class DeliveryView(QObject):
             panel.set_delivering(True)
 
     @Slot()
+    def retry_now(self) -> None:
+        """The offline banner's Retry now: try the archive at once instead of at the backoff."""
+        self._command(SessionCommands.retry_now)
+
+    @Slot()
     def confirm_cancel(self) -> None:
         def chosen(choice: str) -> None:
             if choice == CANCEL_CHOICE:

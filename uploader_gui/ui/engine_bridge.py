@@ -114,6 +114,7 @@ class EngineBridge(QObject):
     sessionCrashed = Signal(object)  # SessionCrashed
     questionAsked = Signal(object)  # QuestionAsked: answer through its reply handle
     warningRaised = Signal(object)  # WarningRaised
+    reachabilityChanged = Signal(object)  # the newest ArchiveUnreachable or ArchiveReachable
 
     def __init__(
         self,
@@ -232,6 +233,8 @@ class EngineBridge(QObject):
             self.sessionStateChanged.emit(batch.state)
         if batch.progress is not None:
             self.transferProgressed.emit(batch.progress)
+        if batch.reachability is not None:
+            self.reachabilityChanged.emit(batch.reachability)
         for warning in batch.warnings:
             self.warningRaised.emit(warning)
         for crash in batch.crashes:

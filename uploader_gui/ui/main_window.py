@@ -49,6 +49,7 @@ from uploader_gui.ui.delivery_view import DeliveryView
 from uploader_gui.ui.engine_bridge import EngineBridge, IndexFailed, IndexSummary
 from uploader_gui.ui.file_table_model import Column, FileTableModel
 from uploader_gui.ui.index_worker import IndexFolder, IndexRunner
+from uploader_gui.ui.offline_banner import OfflineBanner
 from uploader_gui.ui.path_probe import PathKind, PathProbe
 from uploader_gui.ui.preflight_worker import DeliveryCheck, check_delivery
 from uploader_gui.ui.profile_importer import ProfileImporter
@@ -121,6 +122,7 @@ class MainWindow(QMainWindow):
             self, start_local_archive=start_local_archive, check=check
         )
         self.transfer_bar = TransferBar()
+        self.offline_banner = OfflineBanner()
         self._build_widgets()
         self.delivery = DeliveryView(
             self,
@@ -160,6 +162,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.addWidget(self.delivery_panel)
         layout.addWidget(self.transfer_bar)
+        layout.addWidget(self.offline_banner)
         layout.addLayout(top_bar)
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
@@ -216,6 +219,9 @@ class MainWindow(QMainWindow):
         self.profile_importer.imported.connect(self._on_profile_imported)
         self.profile_importer.refused.connect(self._on_profile_refused)
         self.status_area.skippedRequested.connect(self.show_skipped)
+        self.bridge.reachabilityChanged.connect(self.offline_banner.show_reachability)
+        self.bridge.sessionEnded.connect(self.offline_banner.end)
+        self.offline_banner.retryNowRequested.connect(self.delivery.retry_now)
 
     # --- what the person does -----------------------------------------------------------------
 

@@ -85,6 +85,10 @@ class EngineTransfers:
         if self._engine is not None:
             self._engine.set_bandwidth_limit(bytes_per_s)
 
+    def probe_now(self) -> None:
+        if self._engine is not None:
+            self._engine.probe_now()
+
     def close(self, timeout_s: float) -> None:
         if self._engine is not None:
             self._engine.close(timeout_s, abort_in_flight=True)

@@ -107,3 +107,20 @@ def test_an_error_the_archive_answers_with_ends_the_outage() -> None:
     outage.reached()
     assert not outage.is_offline
     assert events == [ArchiveUnreachable("refused", 1.0), ArchiveReachable(4.0)]
+
+
+def test_retry_now_brings_the_next_probe_forward_without_resetting_the_backoff() -> None:
+    now = [100.0]
+    outage = Outage(lambda: now[0], lambda event: None, uniform=lambda: 1.0)
+    outage.probe_now()  # online: nothing to bring forward
+    assert outage.next_probe_at() is None
+    for _ in range(4):  # the outage, then three failed probes: the next one 8 s away
+        outage.lost(RuntimeError("refused"))
+        now[0] = outage.next_probe_at() or now[0]
+        outage.take_probe()
+    outage.lost(RuntimeError("refused"))
+    assert outage.next_probe_at() == now[0] + 16.0
+    outage.probe_now()
+    assert outage.take_probe()
+    outage.lost(RuntimeError("still refused"))
+    assert outage.next_probe_at() == now[0] + 30.0  # the backoff carries on from where it was

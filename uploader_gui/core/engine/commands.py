@@ -58,6 +58,10 @@ class SessionCommands:
         self._answer_open_questions()
         self.inbox.post(Command(CommandName.STOP))
 
+    def retry_now(self) -> None:
+        """While waiting for the network: try the archive now instead of at the next probe."""
+        self.inbox.post(Command(CommandName.RETRY_NOW))
+
     def set_concurrency(self, count: int) -> None:
         if count < 1:
             raise ValueError(f"concurrency must be at least 1, not {count}")

@@ -31,6 +31,7 @@ class CommandName(StrEnum):
     STOP = "stop"
     SET_CONCURRENCY = "set concurrency"
     SET_BANDWIDTH = "set bandwidth limit"
+    RETRY_NOW = "try the archive now"
 
 
 @dataclass(frozen=True, slots=True)

@@ -161,6 +161,9 @@ class TransferPort(Protocol):
 
     def set_bandwidth_limit(self, bytes_per_s: float | None) -> None: ...
 
+    def probe_now(self) -> None:
+        """While the archive is unreachable: send the next probe now, not at its backoff."""
+
     def close(self, timeout_s: float) -> None:
         """Pause, let parts being sent finish, and stop the threads (files end up paused)."""
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from uploader_gui.core.delivery.fingerprint import FileFingerprint
+from uploader_gui.core.durations import duration_text
 from uploader_gui.core.engine.file_states import MAX_TRANSFER_FAILURES, FileState, FileTracker
 from uploader_gui.core.engine.inbox import (
     AttemptEnded,
@@ -55,7 +56,6 @@ from uploader_gui.core.events import (
     ValidatorRowReceived,
     WarningRaised,
 )
-from uploader_gui.core.formatting import duration_text
 from uploader_gui.core.protocol.log_rows import LogRow
 
 FINAL_FILE_STATES = frozenset({FileState.VALID, FileState.INVALID, FileState.FAILED})
@@ -264,6 +264,9 @@ class RunningSession:
         elif name is CommandName.STOP:
             self._is_stop_requested = True
             self._enter(SessionState.STOPPING, "keeping everything sent; run again to resume")
+        elif name is CommandName.RETRY_NOW:
+            if self._offline_since is not None:
+                self._transfer.probe_now()
         elif name is CommandName.SET_CONCURRENCY and command.value is not None:
             self._transfer.set_concurrency(int(command.value))
         elif name is CommandName.SET_BANDWIDTH:

@@ -291,6 +291,9 @@ class FakeTransfers:
     def set_bandwidth_limit(self, bytes_per_s: float | None) -> None:
         self.commands.append(f"bandwidth {bytes_per_s}")
 
+    def probe_now(self) -> None:
+        self.commands.append("probe now")
+
     def close(self, timeout_s: float) -> None:
         self.closed += 1
 

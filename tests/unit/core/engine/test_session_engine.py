@@ -619,3 +619,27 @@ def test_while_offline_the_validators_silence_is_not_held_against_it() -> None:
     changes = harness.events.of(SessionStateChanged)
     offline = [event.detail for event in changes if event.state == SessionState.OFFLINE.value]
     assert offline[0].startswith("resumes when the archive is reachable; trying again in 8 s")
+
+
+def test_retry_now_while_offline_brings_the_probe_forward_and_is_ignored_online() -> None:
+    harness = Harness(outcomes={"c.fits": "hold"})
+    harness.settings = RunSettings(tick_s=0.01)
+
+    def press_retry_now_then_come_back() -> None:
+        harness.engine.commands.retry_now()  # type: ignore[union-attr]  # online: nothing to do
+        harness.transfer.wiring.emit(ArchiveUnreachable("cannot reach the archive", 30.0))
+        wait_until(lambda: is_offline(harness), "the session waiting for the network")
+        harness.engine.commands.retry_now()  # type: ignore[union-attr]
+        wait_until(lambda: "probe now" in harness.transfer.commands, "the probe brought forward")
+        harness.transfer.wiring.emit(ArchiveReachable(3.0))
+        harness.transfer.outcomes["c.fits"] = "ok"
+        harness.transfer.start([next(f for f in harness.request.files if f.path == "c.fits")])
+
+    def network_goes(path: str, status: str) -> None:
+        if path == "b.fits":
+            threading.Thread(target=press_retry_now_then_come_back, daemon=True).start()
+
+    harness.control.after_transfer_row = network_goes
+    summary = harness.run()
+    assert summary.outcome is SessionOutcome.ALL_VALID
+    assert harness.transfer.commands.count("probe now") == 1
