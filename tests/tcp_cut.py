@@ -20,6 +20,7 @@ import enum
 import socket
 import struct
 import threading
+from collections import Counter
 from contextlib import suppress
 from dataclasses import dataclass, field
 
@@ -41,7 +42,7 @@ def _reset(connection: socket.socket) -> None:
 @dataclass
 class CutStats:
     forwarded: int = 0  # connections carried to the archive
-    refused_while_cut: int = 0  # accepted during a cut, then reset or black-holed
+    met: Counter[Cut] = field(default_factory=Counter)  # accepted during a cut, reset or swallowed
     cuts: list[Cut] = field(default_factory=list)
 
 
@@ -51,6 +52,7 @@ class TcpCutter:
     def __init__(self, upstream_host: str, upstream_port: int) -> None:
         self._upstream = (upstream_host, upstream_port)
         self._lock = threading.Lock()
+        self._met = threading.Condition(self._lock)
         self._open: set[socket.socket] = set()
         self._cut: Cut | None = None
         self._listener: socket.socket | None = None
@@ -71,11 +73,20 @@ class TcpCutter:
             listener = self._listener if how is Cut.REFUSE else None
             if listener is not None:
                 self._listener = None
+            must_listen = how is not Cut.REFUSE and self._listener is None
         for connection in held:
             _reset(connection)
         if listener is not None:
             with suppress(OSError):
                 listener.close()
+        if must_listen:  # from a REFUSE cut to one that accepts
+            self._listen(self.port)
+
+    def wait_until_met(self, how: Cut, timeout_s: float = 60) -> None:
+        """Until a connection has met the cut `how` (RESET and BLACK_HOLE: accepted, then cut)."""
+        with self._met:
+            if not self._met.wait_for(lambda: self.stats.met[how] > 0, timeout_s):
+                raise AssertionError(f"no connection met the {how.value} cut in {timeout_s} s")
 
     def restore(self) -> None:
         with self._lock:
@@ -121,7 +132,8 @@ class TcpCutter:
                 if how is None and not closed:
                     self.stats.forwarded += 1
                 elif how is not None:
-                    self.stats.refused_while_cut += 1
+                    self.stats.met[how] += 1
+                    self._met.notify_all()
             if closed or how is Cut.RESET or how is Cut.REFUSE:
                 _reset(client)
             elif how is Cut.BLACK_HOLE:

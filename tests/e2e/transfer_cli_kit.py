@@ -13,9 +13,11 @@ import contextlib
 import io
 import json
 import os
+import queue
 import secrets
 import subprocess
 import sys
+import threading
 import zlib
 from base64 import b64encode
 from collections.abc import Iterator
@@ -143,13 +145,19 @@ class Workspace:
     def spawn(self, folder: Path, *extra: str) -> subprocess.Popen[str]:
         """The CLI as a child process: to be killed, or to use the second core (the archive
         keeps this process busy)."""
+        return self.spawn_args(self.args(folder, *extra))
+
+    def spawn_args(
+        self, argv: list[str], *, env: dict[str, str] | None = None
+    ) -> subprocess.Popen[str]:
+        """The CLI with exactly `argv` as a child process (`env`: the test's by default)."""
         code = "import sys; from uploader_gui.cli import main; sys.exit(main(sys.argv[1:]))"
         return subprocess.Popen(
-            [sys.executable, "-c", code, *self.args(folder, *extra)],
+            [sys.executable, "-c", code, *argv],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=dict(os.environ),
+            env=dict(os.environ) if env is None else env,
         )
 
     def operations(self, name: str, **match: str) -> list[dict[str, Any]]:
@@ -166,6 +174,53 @@ class Workspace:
             return bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
         except s3.exceptions.NoSuchKey:
             return None
+
+
+class EventStream:
+    """The child's JSON lines, read on a thread so the test can wait for one with a timeout
+    (and its stderr, drained on another so the child never blocks on a full pipe)."""
+
+    def __init__(self, child: subprocess.Popen[str]) -> None:
+        self.child = child
+        self.lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self.seen: list[dict[str, Any]] = []
+        self.err: list[str] = []
+        self._thread = threading.Thread(target=self._read, args=(child,), daemon=True)
+        self._thread.start()
+        assert child.stderr is not None
+        self._err_thread = threading.Thread(
+            target=lambda: self.err.extend(child.stderr or ()), daemon=True
+        )
+        self._err_thread.start()
+
+    def finish(self, timeout_s: float = 300) -> tuple[int, str]:
+        """Wait for the child to exit: its exit status and the end of its stderr."""
+        status = self.child.wait(timeout=timeout_s)
+        self._err_thread.join(timeout=30)
+        self.rest()
+        return status, "".join(self.err)[-3000:]
+
+    def _read(self, child: subprocess.Popen[str]) -> None:
+        assert child.stdout is not None
+        for line in child.stdout:
+            if line.startswith("{"):
+                self.lines.put(json.loads(line))
+        self.lines.put(None)
+
+    def wait_for(self, name: str, timeout_s: float = 120, **match: Any) -> dict[str, Any]:
+        while True:
+            event = self.lines.get(timeout=timeout_s)
+            if event is None:
+                raise AssertionError(f"the CLI ended before {name} {match}: {self.seen[-5:]}")
+            self.seen.append(event)
+            if event["event"] == name and all(event.get(k) == v for k, v in match.items()):
+                return event
+
+    def rest(self) -> list[dict[str, Any]]:
+        self._thread.join(timeout=120)
+        while (event := self.lines.get_nowait()) is not None:
+            self.seen.append(event)
+        return self.seen
 
 
 def run_cli(argv: list[str]) -> CliRun:
