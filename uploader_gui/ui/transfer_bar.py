@@ -16,6 +16,7 @@ from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.engine.session_states import SessionState
 from uploader_gui.core.events import SessionEnded, TransferProgressed
 from uploader_gui.core.formatting import count_text, human_rate, human_size, state_label
+from uploader_gui.ui.session_state_view import STARTING_VIEW, StateView, state_line, state_view
 
 PROGRESS_STEPS = 1000
 _COUNT_ORDER = tuple(state.value for state in FileState)
@@ -33,12 +34,17 @@ def time_left_text(eta_s: float | None) -> str:
     return f"about {seconds} s left"
 
 
-def progress_line(event: TransferProgressed) -> str:
-    """`1.20 GiB of 4.00 GiB · 12 of 40 files · 10.0 MiB/s · about 5 min 10 s left`."""
+def progress_line(event: TransferProgressed, *, is_moving: bool = True) -> str:
+    """`1.20 GiB of 4.00 GiB · 12 of 40 files · 10.0 MiB/s · about 5 min 10 s left`.
+
+    A speed and a time left only while files are moving (`is_moving`): paused, offline or
+    waiting for verdicts, the last speed says nothing about what comes next."""
     parts = [
         f"{human_size(event.bytes_processed)} of {human_size(event.bytes_total)}",
         f"{event.files_finished:,} of {count_text(event.files_total, 'file')}",
     ]
+    if not is_moving:
+        return " · ".join(parts)
     if event.rate_bytes_per_s > 0:
         parts.append(human_rate(event.rate_bytes_per_s))
     left = time_left_text(event.eta_s)
@@ -77,9 +83,16 @@ class TransferBar(QWidget):
     stopRequested = Signal()
     receiptRequested = Signal()
 
+    # The session is waiting for the network (True, with the state's detail) or no longer
+    # (False, ""): the hook for an offline banner.
+    offlineChanged = Signal(bool, str)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.is_paused = False
+        self._view = STARTING_VIEW
+        self._last_progress: TransferProgressed | None = None
+        self._failed_count = 0
+        self._is_offline = False
         self.state_label = QLabel()
         self.state_label.setAccessibleName("Delivery state")
         self.state_label.setWordWrap(True)
@@ -130,45 +143,58 @@ class TransferBar(QWidget):
         layout.addLayout(buttons)
 
     def begin(self) -> None:
-        """A session starts: empty bar, buttons for a running delivery."""
+        """A session starts: empty bar, buttons for a delivery that has not moved yet."""
         self.show()
         self.progress_bar.setValue(0)
         self.progress_label.setText("")
         self.counts_label.setText("")
         self.receipt_button.setEnabled(False)
-        self.set_running(True)
-        self.show_state("starting", "")
+        self._last_progress = None
+        self._failed_count = 0
+        self._apply_view(STARTING_VIEW)
+        self.state_label.setText(f"{STARTING_VIEW.headline}…")
 
     def set_running(self, is_running: bool) -> None:
-        self.set_paused(False)
-        for button in (self.pause_button, self.cancel_button, self.stop_button):
-            button.setEnabled(is_running)
-        if not is_running:
-            self.retry_button.setEnabled(False)
+        """Running: as at the start; not running: no run button can do anything any more."""
+        self._apply_view(STARTING_VIEW if is_running else state_view(SessionState.STOPPED))
 
-    def set_paused(self, is_paused: bool) -> None:
-        self.is_paused = is_paused
-        self.pause_button.setText("&Resume" if is_paused else "&Pause")
+    @property
+    def is_paused(self) -> bool:
+        return self._view.can_resume
 
     def show_state(self, state: str, detail: str) -> None:
-        """The session's state line; Pause/Resume follows what the engine confirmed."""
-        text = state[:1].upper() + state[1:]
-        self.state_label.setText(f"{text}: {detail}" if detail else f"{text}…")
-        if state in (SessionState.PAUSED, SessionState.TRANSFERRING):
-            self.set_paused(state == SessionState.PAUSED)
-            self.pause_button.setEnabled(True)
-        elif state == SessionState.STOPPING:
-            for button in (self.pause_button, self.cancel_button, self.stop_button):
-                button.setEnabled(False)
+        """The session's state line, and the buttons and speed that state allows."""
+        self.state_label.setText(state_line(state, detail))
+        was_offline = self._is_offline
+        self._is_offline = state == SessionState.OFFLINE
+        self._apply_view(state_view(state))
+        if self._is_offline or was_offline:
+            self.offlineChanged.emit(self._is_offline, detail if self._is_offline else "")
 
     def show_progress(self, event: TransferProgressed) -> None:
+        self._last_progress = event
         fraction = event.bytes_processed / event.bytes_total if event.bytes_total else 1.0
         self.progress_bar.setValue(round(min(1.0, fraction) * PROGRESS_STEPS))
-        self.progress_label.setText(progress_line(event))
+        self._render_progress()
 
     def show_counts(self, counts: Mapping[str, int], *, is_running: bool) -> None:
         self.counts_label.setText(counts_text(counts))
-        self.retry_button.setEnabled(is_running and counts.get(FileState.FAILED.value, 0) > 0)
+        self._failed_count = counts.get(FileState.FAILED.value, 0) if is_running else 0
+        self._apply_view(self._view)
+
+    def _apply_view(self, view: StateView) -> None:
+        self._view = view
+        self.pause_button.setText("&Resume" if view.can_resume else "&Pause")
+        self.pause_button.setEnabled(view.can_pause or view.can_resume)
+        self.cancel_button.setEnabled(view.can_cancel)
+        self.stop_button.setEnabled(view.can_stop)
+        self.retry_button.setEnabled(view.can_retry and self._failed_count > 0)
+        self._render_progress()
+
+    def _render_progress(self) -> None:
+        if self._last_progress is not None:
+            line = progress_line(self._last_progress, is_moving=self._view.is_moving)
+            self.progress_label.setText(line)
 
     def show_end(self, ended: SessionEnded) -> None:
         self.set_running(False)
@@ -180,8 +206,9 @@ class TransferBar(QWidget):
     @Slot()
     def _on_pause_clicked(self) -> None:
         # The label changes when the session says it has paused or resumed, not before.
+        was_paused = self.is_paused
         self.pause_button.setEnabled(False)
-        if self.is_paused:
+        if was_paused:
             self.resumeRequested.emit()
         else:
             self.pauseRequested.emit()
