@@ -116,3 +116,25 @@ def test_going_offline_and_back_is_announced_for_a_banner(bar: TransferBar, qtbo
     with qtbot.waitSignal(bar.offlineChanged, timeout=1000) as back:
         bar.show_state(S.TRANSFERRING, "400 files")
     assert back.args == [False, ""]
+
+
+def test_speed_shows_files_per_second_next_to_bytes(bar: TransferBar) -> None:
+    bar.show_progress(
+        TransferProgressed(
+            bytes_uploaded=300_000,
+            bytes_processed=300_000,
+            bytes_total=400_000,
+            files_finished=100,
+            files_total=400,
+            rate_bytes_per_s=3_360.0,
+            eta_s=24.0,
+            rate_files_per_s=12.34,
+        )
+    )
+    assert bar.progress_label.text().endswith("3.28 KiB/s · 12.3 files/s · about 24 s left")
+
+
+def test_the_validators_progress_is_shown_apart_from_the_transfer(bar: TransferBar) -> None:
+    bar.show_counts({"valid": 10, "invalid": 2, "done": 5, "transferring": 3}, is_running=True)
+    assert bar.checked_label.text() == "12 of 20 checked"
+    assert "checked" not in bar.progress_label.text()

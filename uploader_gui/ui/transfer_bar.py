@@ -34,8 +34,24 @@ def time_left_text(eta_s: float | None) -> str:
     return f"about {seconds} s left"
 
 
+def files_rate_text(rate_files_per_s: float) -> str:
+    """`12.3 files/s`, `0.25 files/s`, `1,234 files/s`."""
+    if rate_files_per_s >= 100:
+        return f"{rate_files_per_s:,.0f} files/s"
+    if rate_files_per_s >= 1:
+        return f"{rate_files_per_s:.1f} files/s"
+    return f"{rate_files_per_s:.2f} files/s"
+
+
+def checked_text(counts: Mapping[str, int]) -> str:
+    """`12 of 40 checked`: the files the archive's validator judged (valid or invalid)."""
+    total = sum(counts.values())
+    checked = counts.get(FileState.VALID.value, 0) + counts.get(FileState.INVALID.value, 0)
+    return f"{checked:,} of {total:,} checked" if total else ""
+
+
 def progress_line(event: TransferProgressed, *, is_moving: bool = True) -> str:
-    """`1.20 GiB of 4.00 GiB · 12 of 40 files · 10.0 MiB/s · about 5 min 10 s left`.
+    """`1.20 GiB of 4.00 GiB · 12 of 40 files · 10.0 MiB/s · 4.2 files/s · about 5 min left`.
 
     A speed and a time left only while files are moving (`is_moving`): paused, offline or
     waiting for verdicts, the last speed says nothing about what comes next."""
@@ -47,6 +63,8 @@ def progress_line(event: TransferProgressed, *, is_moving: bool = True) -> str:
         return " · ".join(parts)
     if event.rate_bytes_per_s > 0:
         parts.append(human_rate(event.rate_bytes_per_s))
+    if event.rate_files_per_s > 0:
+        parts.append(files_rate_text(event.rate_files_per_s))
     left = time_left_text(event.eta_s)
     if left:
         parts.append(left)
@@ -102,6 +120,9 @@ class TransferBar(QWidget):
         self.progress_label = QLabel()
         self.counts_label = QLabel()
         self.counts_label.setAccessibleName("Files by state")
+        self.checked_label = QLabel()
+        self.checked_label.setAccessibleName("Files checked by the archive")
+        self.checked_label.setToolTip("Files the archive's validator has judged, valid or invalid")
         self.pause_button = QPushButton("&Pause")
         self.pause_button.setToolTip("Pause: parts being sent finish, nothing is lost")
         self.cancel_button = QPushButton("&Cancel")
@@ -126,6 +147,7 @@ class TransferBar(QWidget):
         line = QHBoxLayout()
         line.addWidget(self.progress_bar, 1)
         line.addWidget(self.progress_label)
+        line.addWidget(self.checked_label)
         buttons = QHBoxLayout()
         buttons.addWidget(self.counts_label, 1)
         for button in (
@@ -148,6 +170,7 @@ class TransferBar(QWidget):
         self.progress_bar.setValue(0)
         self.progress_label.setText("")
         self.counts_label.setText("")
+        self.checked_label.setText("")
         self.receipt_button.setEnabled(False)
         self._last_progress = None
         self._failed_count = 0
@@ -179,6 +202,7 @@ class TransferBar(QWidget):
 
     def show_counts(self, counts: Mapping[str, int], *, is_running: bool) -> None:
         self.counts_label.setText(counts_text(counts))
+        self.checked_label.setText(checked_text(counts))
         self._failed_count = counts.get(FileState.FAILED.value, 0) if is_running else 0
         self._apply_view(self._view)
 
