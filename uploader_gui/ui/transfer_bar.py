@@ -1,13 +1,15 @@
 """The delivery strip under the panel: the session's state line, the overall bar (bytes
-processed of the total), speed and time left, files by state, and the run's buttons (Pause or
-Resume, Cancel, Retry failed, Stop, Open receipt).
+processed of the total), speed and time left, files by state, files checked, and the run's
+buttons (Pause or Resume, Cancel, Retry failed, Stop); once the session ended, its
+`EndSummary` (outcome, results, time taken, next steps) instead of the state line and buttons.
 
 It only shows what it is given and says what was clicked; `DeliveryView` decides.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
@@ -16,6 +18,7 @@ from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.engine.session_states import SessionState
 from uploader_gui.core.events import SessionEnded, TransferProgressed
 from uploader_gui.core.formatting import count_text, human_rate, human_size, state_label
+from uploader_gui.ui.end_summary import EndSummary, settled_count
 from uploader_gui.ui.session_state_view import STARTING_VIEW, StateView, state_line, state_view
 
 PROGRESS_STEPS = 1000
@@ -78,19 +81,6 @@ def counts_text(counts: Mapping[str, int]) -> str:
     return " · ".join(f"{counts[s]:,} {state_label(s)}" for s in (*known, *others))
 
 
-def end_summary(ended: SessionEnded) -> str:
-    """What the delivery came to, for the state line at the end."""
-    if ended.files_total and ended.files_valid == ended.files_total:
-        return f"Complete: all {count_text(ended.files_total, 'file')} valid."
-    parts = [f"{ended.files_valid:,} of {ended.files_total:,} valid"]
-    if ended.files_invalid:
-        parts.append(f"{ended.files_invalid:,} invalid")
-    if ended.files_failed:
-        parts.append(f"{ended.files_failed:,} failed")
-    reason = f" ({ended.message})" if ended.message else ""
-    return f"Ended {ended.state}: {ended.outcome}{reason}. " + ", ".join(parts) + "."
-
-
 class TransferBar(QWidget):
     """The overall progress and the run's buttons; hidden until a delivery starts."""
 
@@ -100,13 +90,19 @@ class TransferBar(QWidget):
     retryRequested = Signal()
     stopRequested = Signal()
     receiptRequested = Signal()
+    invalidFilesRequested = Signal()
 
     # The session is waiting for the network (True, with the state's detail) or no longer
     # (False, ""): the hook for an offline banner.
     offlineChanged = Signal(bool, str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         super().__init__(parent)
+        self._clock = clock
+        self._started_at: float | None = None
+        self._has_ended = False
         self._view = STARTING_VIEW
         self._last_progress: TransferProgressed | None = None
         self._failed_count = 0
@@ -131,16 +127,17 @@ class TransferBar(QWidget):
         self.retry_button.setToolTip("Send the failed files again")
         self.stop_button = QPushButton("St&op")
         self.stop_button.setToolTip("Stop and keep everything sent: Start again resumes")
-        self.receipt_button = QPushButton("Open &receipt")
-        self.receipt_button.setToolTip("Open the folder holding the delivery's receipt")
+        self.end_summary = EndSummary()
+        self.end_summary.hide()
         self._build_layout()
         self.pause_button.clicked.connect(self._on_pause_clicked)
         self.cancel_button.clicked.connect(self.cancelRequested)
         self.retry_button.clicked.connect(self.retryRequested)
         self.stop_button.clicked.connect(self.stopRequested)
-        self.receipt_button.clicked.connect(self.receiptRequested)
+        self.end_summary.receiptRequested.connect(self.receiptRequested)
+        self.end_summary.retryRequested.connect(self.retryRequested)
+        self.end_summary.invalidFilesRequested.connect(self.invalidFilesRequested)
         self.set_running(False)
-        self.receipt_button.setEnabled(False)
         self.hide()
 
     def _build_layout(self) -> None:
@@ -150,19 +147,31 @@ class TransferBar(QWidget):
         line.addWidget(self.checked_label)
         buttons = QHBoxLayout()
         buttons.addWidget(self.counts_label, 1)
-        for button in (
-            self.pause_button,
-            self.cancel_button,
-            self.retry_button,
-            self.stop_button,
-            self.receipt_button,
-        ):
+        for button in self._run_buttons():
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.state_label)
         layout.addLayout(line)
         layout.addLayout(buttons)
+        layout.addWidget(self.end_summary)
+
+    def _run_buttons(self) -> tuple[QPushButton, ...]:
+        return (self.pause_button, self.cancel_button, self.retry_button, self.stop_button)
+
+    def _set_ended_look(self, has_ended: bool) -> None:
+        self._has_ended = has_ended
+        self.end_summary.setVisible(has_ended)
+        # The summary says it all: the run's lines would contradict it (bytes sent, not judged).
+        for widget in (
+            self.state_label,
+            self.progress_label,
+            self.counts_label,
+            self.checked_label,
+        ):
+            widget.setVisible(not has_ended)
+        for button in self._run_buttons():
+            button.setVisible(not has_ended)
 
     def begin(self) -> None:
         """A session starts: empty bar, buttons for a delivery that has not moved yet."""
@@ -171,7 +180,9 @@ class TransferBar(QWidget):
         self.progress_label.setText("")
         self.counts_label.setText("")
         self.checked_label.setText("")
-        self.receipt_button.setEnabled(False)
+        self.progress_bar.setFormat("%p%")
+        self._set_ended_look(False)
+        self._started_at = self._clock()
         self._last_progress = None
         self._failed_count = 0
         self._apply_view(STARTING_VIEW)
@@ -196,6 +207,8 @@ class TransferBar(QWidget):
 
     def show_progress(self, event: TransferProgressed) -> None:
         self._last_progress = event
+        if self._has_ended:  # the end set the bar to the delivery's result
+            return
         fraction = event.bytes_processed / event.bytes_total if event.bytes_total else 1.0
         self.progress_bar.setValue(round(min(1.0, fraction) * PROGRESS_STEPS))
         self._render_progress()
@@ -221,11 +234,17 @@ class TransferBar(QWidget):
             self.progress_label.setText(line)
 
     def show_end(self, ended: SessionEnded) -> None:
+        """The session ended: its summary, and the bar at the share of files with a result
+        (no speed, no time left)."""
         self.set_running(False)
-        self.state_label.setText(end_summary(ended))
-        if ended.files_total and ended.files_valid == ended.files_total:
-            self.progress_bar.setValue(PROGRESS_STEPS)
-        self.receipt_button.setEnabled(bool(ended.receipt_paths))
+        elapsed_s = None if self._started_at is None else self._clock() - self._started_at
+        self.end_summary.show_end(ended, elapsed_s)
+        self._set_ended_look(True)
+        settled = settled_count(ended)
+        fraction = settled / ended.files_total if ended.files_total else 0.0
+        self.progress_bar.setValue(round(min(1.0, fraction) * PROGRESS_STEPS))
+        self.progress_bar.setFormat(f"{settled:,} of {ended.files_total:,} files finished")
+        self._render_progress()
 
     @Slot()
     def _on_pause_clicked(self) -> None:
