@@ -25,6 +25,11 @@ class FileRate:
         self._window_s = window_s
         self._finished_at: deque[float] = deque()
 
+    def restart(self, now: float) -> None:
+        """Measure afresh from `now` (after a pause, the files before it say nothing)."""
+        self._started_at = now
+        self._finished_at.clear()
+
     def note_finished(self, now: float) -> None:
         self._finished_at.append(now)
 

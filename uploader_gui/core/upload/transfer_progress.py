@@ -132,6 +132,15 @@ class TransferProgress:
             if self._active.pop(path, None) is not None:
                 self._changed.discard(path)
 
+    def restart_rates(self) -> None:
+        """The run goes on after a pause: measure both speeds afresh, so the time left is not
+        stretched by the time spent paused (an average that decayed, a window of no files)."""
+        now = self._clock()
+        with self._lock:
+            self._has_rate = False
+            self._last_at, self._last_uploaded = now, self._bytes_uploaded
+            self._file_rate.restart(now)
+
     def events_due(self) -> list[Event]:
         """The progress events, if at least `interval_s` passed since the last ones; else []."""
         now = self._clock()

@@ -195,3 +195,29 @@ def test_the_file_rate_forgets_files_older_than_its_window() -> None:
 
     clock.now += 30.0  # stalled: nothing finished for a long while
     assert totals(progress.events_now()).rate_files_per_s == 0.0
+
+
+def test_after_a_pause_the_speeds_are_measured_afresh() -> None:
+    clock = FakeClock()
+    progress = TransferProgress(
+        files_total=1000, bytes_total=100_000, clock=clock, file_window_s=20.0
+    )
+
+    def one_second_of_work(first: int) -> TransferProgressed:
+        for n in range(first, first + 5):  # 5 files of 100 bytes a second
+            progress.start_file(str(n), 100)
+            progress.add_sent(str(n), 100)
+            progress.finish_file(str(n), 100)
+        clock.now += 1.0
+        return totals(progress.events_now())
+
+    for second in range(10):
+        before = one_second_of_work(second * 5)
+    clock.now += 600.0  # paused for ten minutes: nothing moves
+    totals(progress.events_now())
+    progress.restart_rates()
+    after = one_second_of_work(1000)
+
+    assert after.rate_files_per_s == pytest.approx(before.rate_files_per_s)
+    assert after.rate_bytes_per_s == pytest.approx(before.rate_bytes_per_s, rel=0.01)
+    assert after.eta_s == pytest.approx((1000 - 55) / 5.0)
