@@ -78,10 +78,18 @@ def test_start_delivers_every_file_and_shows_valid_verdicts(
     qtbot.waitUntil(lambda: window.delivery.last_end is not None, timeout=RUN_TIMEOUT_MS)
     qtbot.waitUntil(lambda: not window.delivery.is_running, timeout=RUN_TIMEOUT_MS)
     assert bar.progress_bar.value() == PROGRESS_STEPS
-    assert bar.receipt_button.isEnabled()
-    assert bar.state_label.text() == "Complete: all 4 files valid."
-    assert bar.counts_label.text() == "4 valid"
+    assert bar.progress_bar.text() == "4 of 4 files finished"
+    summary = bar.end_summary
+    assert summary.isVisible()
+    assert summary.outcome_label.text() == "Delivered — all 4 files valid"
+    assert summary.results_label.text().startswith("4 valid of 4 files · took ")
+    assert summary.receipt_button.isVisible()
+    assert not summary.invalid_button.isVisible()
+    assert not summary.retry_button.isVisible()
+    assert not bar.state_label.isVisible()
+    assert not bar.pause_button.isVisible()
     assert not bar.pause_button.isEnabled()
+    assert "left" not in bar.progress_label.text()
     model = window.model
     row = model.row_of(BIG_FILE)
     assert row is not None
@@ -116,8 +124,26 @@ def test_an_invalid_file_shows_invalid_with_the_reason(
     row = window.model.row_of("catalog_main.parquet")
     assert row is not None
     assert window.model.data(window.model.index(row, Column.MESSAGE)) == reason.replace("\n", "; ")
-    assert "1 invalid" in window.transfer_bar.state_label.text()
+    summary = window.transfer_bar.end_summary
+    assert summary.outcome_label.text() == "Delivered with 1 invalid file"
+    assert summary.results_label.text().startswith("3 valid · 1 invalid of 4 files · took ")
     assert window.transfer_bar.counts_label.text() == "3 valid · 1 invalid"
+    assert summary.invalid_button.isVisible()
+    summary.invalid_button.click()
+    dialog = window.delivery.invalid_dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    assert dialog.model.rowCount() == 1
+    _, file, _, _, message, _ = dialog.model.row_texts(0)
+    assert (file, message) == ("catalog_main.parquet", reason.replace("\n", "; "))
+    # Once the session ended, Retry starts a new one (which sends failed and invalid files).
+    qtbot.waitUntil(window.delivery_panel.start_button.isEnabled, timeout=RUN_TIMEOUT_MS)
+    window.transfer_bar.retryRequested.emit()
+    assert window.delivery.is_running
+    assert not summary.isVisible()
+    qtbot.waitUntil(lambda: window.delivery.last_end is not None, timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not window.delivery.is_running, timeout=RUN_TIMEOUT_MS)
+    assert summary.outcome_label.text() == "Delivered with 1 invalid file"
 
 
 def test_pause_then_resume_completes(
@@ -136,6 +162,11 @@ def test_pause_then_resume_completes(
     qtbot.waitUntil(lambda: bar.pause_button.text() == "&Resume", timeout=RUN_TIMEOUT_MS)
     assert bar.pause_button.isEnabled()
     assert bar.state_label.text().startswith("Paused")
+    assert bar.stop_button.isEnabled()  # stopping a paused delivery still works
+    progress = bar.progress_label.text()
+    assert " of 4 files" in progress  # what is done stays on screen
+    assert "/s" not in progress  # no speed and no time left while nothing moves
+    assert "left" not in progress
     qtbot.waitUntil(lambda: states(window)[BIG_FILE] == "paused", timeout=RUN_TIMEOUT_MS)
     bar.pause_button.click()
     qtbot.waitUntil(lambda: bar.pause_button.text() == "&Pause", timeout=RUN_TIMEOUT_MS)
@@ -164,6 +195,8 @@ def test_cancel_asks_then_returns_unfinished_rows_to_ready(
     assert not {"transferring", "pending", "paused"} & set(states(window).values())
     assert window.delivery.last_end is not None
     assert window.delivery.last_end.outcome == "cancelled"
+    outcome = window.transfer_bar.end_summary.outcome_label.text()
+    assert outcome.startswith("Cancelled — Start again to send the rest (")
     qtbot.waitUntil(window.delivery_panel.start_button.isEnabled, timeout=RUN_TIMEOUT_MS)
 
 

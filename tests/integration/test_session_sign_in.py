@@ -26,7 +26,11 @@ from uploader_gui.auth.profile_sign_in import ProfileSignIn
 from uploader_gui.auth.token_store import KnownAccounts, RefreshTokenStore
 from uploader_gui.core.delivery.delivery_input import DeliveryInput
 from uploader_gui.core.engine.file_states import FileState
-from uploader_gui.core.engine.session_states import EXIT_COULD_NOT_RUN, SessionOutcome
+from uploader_gui.core.engine.session_states import (
+    EXIT_COULD_NOT_RUN,
+    SessionOutcome,
+    SessionState,
+)
 from uploader_gui.core.engine.session_summary import SessionSummary
 from uploader_gui.core.engine.sign_in_pause import SIGN_IN_QUESTION_ID, SIGNED_IN, STOP
 from uploader_gui.core.events import Event, FileStateChanged
@@ -131,7 +135,8 @@ def test_a_new_sign_in_resumes_the_paused_transfer(delivery: Delivery) -> None:
 
     assert asked.title == "Sign in again"
     assert not delivery.auth.is_signed_in
-    assert session.engine.state.value == "transferring"  # paused inside the session, not ended
+    # Paused inside the session, not ended, and saying so.
+    assert session.engine.state is SessionState.SIGN_IN_NEEDED
     assert session.wait(0.5) is None
     sign_in_with_browser(delivery.auth, ScriptedBrowser())
     asked.reply.answer(SIGNED_IN)

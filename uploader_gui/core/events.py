@@ -148,7 +148,9 @@ class TransferProgressed(Event):
 
     `bytes_uploaded` went over the network in this run; `bytes_processed` also counts files
     skipped because they were already delivered and parts already on the archive, so a resumed
-    delivery's bar starts where it stopped. `eta_s` is None until there is a speed to divide by.
+    delivery's bar starts where it stopped. `rate_files_per_s` counts files sent to the end (their
+    per-file overhead included); `eta_s` is the longer of the bytes left over the byte speed and
+    the files left over the file rate, None until there is a rate to divide by.
     """
 
     bytes_uploaded: int
@@ -158,6 +160,7 @@ class TransferProgressed(Event):
     files_total: int
     rate_bytes_per_s: float
     eta_s: float | None
+    rate_files_per_s: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

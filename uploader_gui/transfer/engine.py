@@ -205,6 +205,7 @@ class TransferEngine:
         """Queue paused files again; each continues at its next missing part."""
         if self._stop_error is None and not self._is_closing:
             self._gate.resume()
+            self._services.progress.restart_rates()
         self._state.wake()
 
     def cancel(self) -> None:

@@ -20,7 +20,9 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from uploader_gui.core.delivery.delivery_input import DeliveryInput
 from uploader_gui.core.delivery.folder_index import FolderIndex
+from uploader_gui.core.delivery.problems import Problem
 from uploader_gui.core.engine.commands import SessionCommands
+from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.engine.sign_in_pause import SIGN_IN_QUESTION_ID, SIGNED_IN, STOP
 from uploader_gui.core.events import (
     SessionCrashed,
@@ -47,10 +49,15 @@ from uploader_gui.ui.delivery_dialogs import (
 from uploader_gui.ui.delivery_panel import DeliveryPanel
 from uploader_gui.ui.engine_bridge import EngineBridge
 from uploader_gui.ui.file_table_model import FileTableModel
+from uploader_gui.ui.problems_dialog import ProblemsDialog
 from uploader_gui.ui.transfer_bar import TransferBar
 
 if TYPE_CHECKING:
     from uploader_gui.wiring.delivery_session import SessionOptions
+
+
+INVALID_TITLE = "Invalid files"
+INVALID_FIX = "Fix the file, then Start again: invalid files are sent again"
 
 
 class DeliveryView(QObject):
@@ -75,12 +82,14 @@ class DeliveryView(QObject):
         self.boxes: list[QMessageBox] = []  # the open ones, newest last (tests click them)
         self.receipt_paths: tuple[str, ...] = ()
         self.last_end: SessionEnded | None = None
+        self.invalid_dialog: ProblemsDialog | None = None
         self.is_closing = False
         panel.startRequested.connect(self.start)
         bar.pauseRequested.connect(lambda: self._command(SessionCommands.pause))
         bar.resumeRequested.connect(lambda: self._command(SessionCommands.resume))
         bar.cancelRequested.connect(self.confirm_cancel)
-        bar.retryRequested.connect(lambda: self._command(SessionCommands.retry_failed))
+        bar.retryRequested.connect(self.retry_failed)
+        bar.invalidFilesRequested.connect(self.show_invalid_files)
         bar.stopRequested.connect(lambda: self._command(SessionCommands.stop))
         bar.receiptRequested.connect(self.open_receipt)
         bridge.sessionStateChanged.connect(self._on_state)
@@ -134,6 +143,33 @@ class DeliveryView(QObject):
         )
 
     @Slot()
+    def retry_failed(self) -> None:
+        """While delivering, the session sends its failed files again; once it ended, a new
+        session does (Start again resumes failed files)."""
+        if self.controller.is_running:
+            self._command(SessionCommands.retry_failed)
+        else:
+            self._panel.start_button.click()  # only if the panel allows a start now
+
+    @Slot()
+    def show_invalid_files(self) -> None:
+        """The invalid files in the table, each with what the archive said about it."""
+        model = self._model
+        invalid = [
+            Problem(model.path_at(row), model.message_at(row).replace("\n", "; "), fix=INVALID_FIX)
+            for row in range(model.rowCount())
+            if model.state_at(row) == FileState.INVALID.value
+        ]
+        if self.invalid_dialog is not None:
+            self.invalid_dialog.close()
+        headline = f"{len(invalid):,} files the archive found invalid"
+        if len(invalid) == 1:
+            headline = "1 file the archive found invalid"
+        dialog = ProblemsDialog(headline, invalid, (), self._window, title=INVALID_TITLE)
+        self.invalid_dialog = dialog
+        dialog.show()
+
+    @Slot()
     def open_receipt(self) -> None:
         if self.receipt_paths:
             folder = Path(self.receipt_paths[0]).parent
@@ -163,6 +199,8 @@ class DeliveryView(QObject):
         """The window is going regardless: stop the session and wait for its thread."""
         for box in self.boxes:
             box.close()
+        if self.invalid_dialog is not None:
+            self.invalid_dialog.close()
         self.controller.shutdown()
 
     # --- what the session reports ---------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The pre-flight "Details": every problem the archive would refuse, where it is and the fix.
+"""The pre-flight "Details": every problem the archive would refuse, where it is and the fix
+(also the list of a delivery's invalid files, with what the archive said about each).
 
 Problems come first (each alone makes the archive refuse the delivery), then notes (hints that
 refuse nothing). Each row names the file, the line and the key where there is one, so the
@@ -57,9 +58,11 @@ class ProblemsDialog(QDialog):
         problems: Sequence[Problem],
         notes: Sequence[Problem] = (),
         parent: QWidget | None = None,
+        *,
+        title: str = "Pre-flight check",
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Pre-flight check")
+        self.setWindowTitle(title)
         self.resize(900, 380)
         self.model = ProblemsTableModel(problems, notes, self)
         self.headline_label = QLabel(headline)

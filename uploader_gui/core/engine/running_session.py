@@ -328,7 +328,8 @@ class RunningSession:
         if event.outcome == RUN_STOPPED and not self._is_stop_requested:
             if self._sign_in.should_ask() and not self._is_cancel_requested:
                 self._sign_in.ask(event.message or "Your sign-in has ended.")
-                self._enter(SessionState.TRANSFERRING, "paused: sign in again to continue")
+                # Its own state: as `transferring` (a quiet state) the detail was never shown.
+                self._enter(SessionState.SIGN_IN_NEEDED, "sign in again to continue")
                 return
             self._run_failure = event.message or "the transfer stopped"
 

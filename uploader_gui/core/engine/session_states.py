@@ -3,8 +3,9 @@ exit status for the headless twin (issue 5).
 
 States, in the order a session normally goes through them: checking (the files against the
 label, then what the archive already has), connecting, locking, starting pipeline,
-transferring (or paused, once the transfer has paused, or waiting for the network while the
-archive cannot be reached), awaiting verdicts, stopping (when the
+transferring (or paused, once the transfer has paused, waiting for the network while the
+archive cannot be reached, or waiting for sign-in while the archive needs a new one), awaiting
+verdicts, stopping (when the
 person stopped or cancelled it), then one of three final states: complete, stopped or failed.
 
 An outcome says why the session ended. It decides the final state and the CLI's exit status:
@@ -36,6 +37,7 @@ class SessionState(StrEnum):
     TRANSFERRING = "transferring"
     PAUSED = "paused"
     OFFLINE = "waiting for the network"
+    SIGN_IN_NEEDED = "waiting for sign-in"
     AWAITING_VERDICTS = "awaiting verdicts"
     STOPPING = "stopping"
     COMPLETE = "complete"

@@ -14,7 +14,9 @@ that are safely on the archive (`take_back`, `set_file_bytes`), and a cancelled 
 (`drop_file`).
 
 Speed is an exponential moving average with time constant `speed_time_constant_s`, so it neither
-jumps with every part nor lags by minutes; the ETA divides what is left by it.
+jumps with every part nor lags by minutes. Files sent to the end are counted per second over a
+sliding window (`file_window_s`); the time left is the longer of bytes left over the byte speed
+and files left over the file rate (`time_left.py`), so many small files are not "2 s left".
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from uploader_gui.core.events import Event, FileTransferProgressed, TransferProgressed
+from uploader_gui.core.upload.time_left import DEFAULT_FILE_WINDOW_S, FileRate, time_left_s
 
 DEFAULT_INTERVAL_S = 0.2
 DEFAULT_SPEED_TIME_CONSTANT_S = 3.0
@@ -48,6 +51,7 @@ class TransferProgress:
         clock: Callable[[], float] = time.monotonic,
         interval_s: float = DEFAULT_INTERVAL_S,
         speed_time_constant_s: float = DEFAULT_SPEED_TIME_CONSTANT_S,
+        file_window_s: float = DEFAULT_FILE_WINDOW_S,
     ) -> None:
         self._clock = clock
         self._interval_s = interval_s
@@ -63,6 +67,7 @@ class TransferProgress:
         self._rate = 0.0
         self._has_rate = False
         self._last_at = clock()
+        self._file_rate = FileRate(self._last_at, file_window_s)
         self._last_uploaded = 0
         self._emitted_at: float | None = None
 
@@ -114,6 +119,7 @@ class TransferProgress:
         """`path` has its outcome (uploaded or failed): it counts as processed in full."""
         with self._lock:
             entry = self._active.pop(path, None)
+            self._file_rate.note_finished(self._clock())
             self._files_finished += 1
             self._bytes_finished += size_bytes
             if entry is not None and entry.bytes_done != size_bytes:
@@ -125,6 +131,15 @@ class TransferProgress:
         with self._lock:
             if self._active.pop(path, None) is not None:
                 self._changed.discard(path)
+
+    def restart_rates(self) -> None:
+        """The run goes on after a pause: measure both speeds afresh, so the time left is not
+        stretched by the time spent paused (an average that decayed, a window of no files)."""
+        now = self._clock()
+        with self._lock:
+            self._has_rate = False
+            self._last_at, self._last_uploaded = now, self._bytes_uploaded
+            self._file_rate.restart(now)
 
     def events_due(self) -> list[Event]:
         """The progress events, if at least `interval_s` passed since the last ones; else []."""
@@ -150,6 +165,7 @@ class TransferProgress:
         ]
         self._changed.clear()
         processed = self._bytes_finished + sum(e.bytes_done for e in self._active.values())
+        rate_files_per_s = self._file_rate.per_s(now)
         events.append(
             TransferProgressed(
                 bytes_uploaded=self._bytes_uploaded,
@@ -158,7 +174,13 @@ class TransferProgress:
                 files_finished=self._files_finished,
                 files_total=self._files_total,
                 rate_bytes_per_s=self._rate,
-                eta_s=self._eta_s(processed),
+                eta_s=time_left_s(
+                    bytes_left=self._bytes_total - processed,
+                    rate_bytes_per_s=self._rate,
+                    files_left=self._files_total - self._files_finished,
+                    rate_files_per_s=rate_files_per_s,
+                ),
+                rate_files_per_s=rate_files_per_s,
             )
         )
         return events
@@ -174,11 +196,3 @@ class TransferProgress:
         else:
             self._rate, self._has_rate = instant, True
         self._last_at, self._last_uploaded = now, self._bytes_uploaded
-
-    def _eta_s(self, processed: int) -> float | None:
-        remaining = max(0, self._bytes_total - processed)
-        if remaining == 0:
-            return 0.0
-        if self._rate <= 0:
-            return None
-        return remaining / self._rate

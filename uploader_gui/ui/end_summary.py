@@ -1,0 +1,146 @@
+"""The end of a delivery, said plainly: what it came to, the files by result, how long it took,
+and only the next steps that apply (Show invalid files, Retry failed, Open receipt).
+
+Shown by the `TransferBar` in place of the state line and the run's buttons once the session
+ended, so the window no longer ends on one grey "Ended stopped: …" line beside Pause and a bar
+at 99 %. It only says what was clicked; `DeliveryView` decides what that does.
+
+Not offered, because nothing here does it yet: saving a support bundle (no such function
+exists), and re-sending fixed invalid files within the ended session (Start again sends every
+invalid file again, which is what the text tells the person).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from uploader_gui.core.engine.session_states import SessionOutcome, SessionState
+from uploader_gui.core.events import SessionEnded
+from uploader_gui.core.formatting import count_text
+
+
+def _files(n: int, kind: str) -> str:
+    return f"{n:,} {kind} file" if n == 1 else f"{n:,} {kind} files"
+
+
+def _problems(ended: SessionEnded) -> str:
+    parts = []
+    if ended.files_invalid:
+        parts.append(_files(ended.files_invalid, "invalid"))
+    if ended.files_failed:
+        parts.append(_files(ended.files_failed, "failed"))
+    return " and ".join(parts)
+
+
+def outcome_text(ended: SessionEnded) -> str:
+    """The headline: `Delivered — all 4 files valid`, `Delivered with 1 invalid file`,
+    `Stopped — Start again to resume (why)`, `Failed — why`."""
+    reason = ended.message or ended.outcome
+    outcome = ended.outcome
+    if outcome == SessionOutcome.ALL_VALID:
+        return f"Delivered — all {count_text(ended.files_total, 'file')} valid"
+    if outcome == SessionOutcome.NOTHING_TO_DO:
+        total = count_text(ended.files_total, "file")
+        return f"Delivered — nothing to send: all {total} were already valid"
+    if outcome == SessionOutcome.WITH_PROBLEMS:
+        return f"Delivered with {_problems(ended) or 'problems'}"
+    if outcome == SessionOutcome.CANCELLED:
+        return f"Cancelled — Start again to send the rest ({reason})"
+    if ended.state == SessionState.STOPPED:
+        return f"Stopped — Start again to resume ({reason})"
+    return f"Failed — {reason}"
+
+
+def next_step_text(ended: SessionEnded) -> str:
+    """What to do about the files with problems, if any."""
+    steps = []
+    if ended.files_invalid:
+        steps.append("Fix the invalid files, then Start again: they are sent again.")
+    if ended.files_failed:
+        steps.append("Retry failed sends the failed files again.")
+    return " ".join(steps)
+
+
+def duration_text(seconds: float) -> str:
+    """`took 42 s`, `took 3 min 05 s`, `took 1 h 05 min`."""
+    whole = max(0, round(seconds))
+    if whole >= 3600:
+        return f"took {whole // 3600} h {whole % 3600 // 60:02d} min"
+    if whole >= 60:
+        return f"took {whole // 60} min {whole % 60:02d} s"
+    return f"took {whole} s"
+
+
+def results_text(ended: SessionEnded, elapsed_s: float | None) -> str:
+    """`3 valid · 1 invalid · 2 not sent of 6 files · took 12 s`."""
+    not_sent = ended.files_total - ended.files_valid - ended.files_invalid - ended.files_failed
+    counts = [
+        (ended.files_valid, "valid"),
+        (ended.files_invalid, "invalid"),
+        (ended.files_failed, "failed"),
+        (max(0, not_sent), "not sent"),
+    ]
+    parts = [f"{n:,} {word}" for n, word in counts if n]
+    text = " · ".join(parts)
+    if ended.files_total:
+        text = f"{text} of {count_text(ended.files_total, 'file')}"
+    if elapsed_s is not None:
+        text = f"{text} · {duration_text(elapsed_s)}" if text else duration_text(elapsed_s)
+    return text
+
+
+def settled_count(ended: SessionEnded) -> int:
+    """Files with a result: judged by the archive, or failed."""
+    return ended.files_valid + ended.files_invalid + ended.files_failed
+
+
+class EndSummary(QWidget):
+    """The outcome, the results and the next-step buttons of an ended delivery."""
+
+    invalidFilesRequested = Signal()
+    retryRequested = Signal()
+    receiptRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.outcome_label = QLabel()
+        self.outcome_label.setAccessibleName("Delivery result")
+        self.outcome_label.setWordWrap(True)
+        self.outcome_label.setStyleSheet("QLabel { font-weight: bold; }")
+        self.results_label = QLabel()
+        self.results_label.setAccessibleName("Files by result")
+        self.next_step_label = QLabel()
+        self.next_step_label.setWordWrap(True)
+        self.invalid_button = QPushButton("Show &invalid files")
+        self.invalid_button.setToolTip("List the invalid files and what the archive said")
+        self.retry_button = QPushButton("&Retry failed")
+        self.retry_button.setToolTip("Start again: the failed files are sent again")
+        self.receipt_button = QPushButton("Open &receipt")
+        self.receipt_button.setToolTip("Open the folder holding the delivery's receipt")
+        self.invalid_button.clicked.connect(self.invalidFilesRequested)
+        self.retry_button.clicked.connect(self.retryRequested)
+        self.receipt_button.clicked.connect(self.receiptRequested)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.results_label, 1)
+        for button in self.buttons():
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.outcome_label)
+        layout.addWidget(self.next_step_label)
+        layout.addLayout(buttons)
+
+    def buttons(self) -> tuple[QPushButton, ...]:
+        return (self.invalid_button, self.retry_button, self.receipt_button)
+
+    def show_end(self, ended: SessionEnded, elapsed_s: float | None) -> None:
+        self.outcome_label.setText(outcome_text(ended))
+        self.results_label.setText(results_text(ended, elapsed_s))
+        step = next_step_text(ended)
+        self.next_step_label.setText(step)
+        self.next_step_label.setVisible(bool(step))
+        self.invalid_button.setVisible(ended.files_invalid > 0)
+        self.retry_button.setVisible(ended.files_failed > 0)
+        self.receipt_button.setVisible(bool(ended.receipt_paths))
+        self.show()
