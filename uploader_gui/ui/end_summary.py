@@ -15,6 +15,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from uploader_gui.core.durations import duration_text
 from uploader_gui.core.engine.session_states import SessionOutcome, SessionState
 from uploader_gui.core.events import SessionEnded
 from uploader_gui.core.formatting import count_text
@@ -62,14 +63,9 @@ def next_step_text(ended: SessionEnded) -> str:
     return " ".join(steps)
 
 
-def duration_text(seconds: float) -> str:
+def took_text(seconds: float) -> str:
     """`took 42 s`, `took 3 min 05 s`, `took 1 h 05 min`."""
-    whole = max(0, round(seconds))
-    if whole >= 3600:
-        return f"took {whole // 3600} h {whole % 3600 // 60:02d} min"
-    if whole >= 60:
-        return f"took {whole // 60} min {whole % 60:02d} s"
-    return f"took {whole} s"
+    return f"took {duration_text(seconds)}"
 
 
 def results_text(ended: SessionEnded, elapsed_s: float | None) -> str:
@@ -86,7 +82,7 @@ def results_text(ended: SessionEnded, elapsed_s: float | None) -> str:
     if ended.files_total:
         text = f"{text} of {count_text(ended.files_total, 'file')}"
     if elapsed_s is not None:
-        text = f"{text} · {duration_text(elapsed_s)}" if text else duration_text(elapsed_s)
+        text = f"{text} · {took_text(elapsed_s)}" if text else took_text(elapsed_s)
     return text
 
 

@@ -94,7 +94,6 @@ class TransferBar(QWidget):
 
     # The session is waiting for the network (True, with the state's detail) or no longer
     # (False, ""): the hook for an offline banner.
-    offlineChanged = Signal(bool, str)
 
     def __init__(
         self, parent: QWidget | None = None, *, clock: Callable[[], float] = time.monotonic
@@ -106,7 +105,6 @@ class TransferBar(QWidget):
         self._view = STARTING_VIEW
         self._last_progress: TransferProgressed | None = None
         self._failed_count = 0
-        self._is_offline = False
         self.state_label = QLabel()
         self.state_label.setAccessibleName("Delivery state")
         self.state_label.setWordWrap(True)
@@ -199,11 +197,7 @@ class TransferBar(QWidget):
     def show_state(self, state: str, detail: str) -> None:
         """The session's state line, and the buttons and speed that state allows."""
         self.state_label.setText(state_line(state, detail))
-        was_offline = self._is_offline
-        self._is_offline = state == SessionState.OFFLINE
         self._apply_view(state_view(state))
-        if self._is_offline or was_offline:
-            self.offlineChanged.emit(self._is_offline, detail if self._is_offline else "")
 
     def show_progress(self, event: TransferProgressed) -> None:
         self._last_progress = event
