@@ -19,6 +19,7 @@ import pytest
 
 from tests.e2e.transfer_cli_kit import EventStream, Workspace, running_archive
 from tests.tcp_cut import Cut, TcpCutter
+from tests.waiting import wait_until
 from uploader_gui.sandbox.archive import LocalArchive
 
 MIB = 1024 * 1024
@@ -138,3 +139,66 @@ def receipt_of(seen: list[dict[str, Any]]) -> dict[str, Any]:
     [ended] = [e for e in seen if e["event"] == "SessionEnded"]
     json_path = next(p for p in ended["receipt_paths"] if p.endswith(".json"))
     return json.loads(Path(json_path).read_text("utf-8"))
+
+
+@pytest.fixture
+def impatient_archive() -> Iterator[LocalArchive]:
+    """An archive whose validator declares a silent client missing after 3 s (240 s upstream)."""
+    with running_archive(missing_timeout_s=3.0) as archive:
+        yield archive
+
+
+def test_an_outage_past_the_validators_patience_ends_resumably_and_the_rerun_finishes(
+    impatient_archive: LocalArchive, tmp_path: Path
+) -> None:
+    archive = impatient_archive
+    host, port = archive.endpoint_url.removeprefix("http://").rsplit(":", 1)
+    cutter = TcpCutter(host, int(port))
+    workspace = Workspace(archive, tmp_path)
+    folder = workspace.folder(SMALL)
+    through(workspace, cutter)
+    try:
+        child = workspace.spawn(
+            folder, "--json", "--heartbeat-every", "0.5", "--max-bandwidth", "100KiB/s"
+        )
+        events = EventStream(child)
+        events.wait_for("FileTransferProgressed")
+        cutter.cut(Cut.REFUSE)
+        events.wait_for("ArchiveUnreachable")
+        # The validator, which still reaches its archive, gives up on the silent client.
+        validator_log = workspace.names.control_bucket, "log/validator_staging"
+        wait_for_bytes(workspace, validator_log, b"client status: missing")
+        cutter.restore()
+        status, err = events.finish(120)
+
+        assert status == 3, err
+        [ended] = [e for e in events.seen if e["event"] == "SessionEnded"]
+        assert ended["outcome"] == "the validator stopped"
+        assert "missing" in ended["message"]
+        assert not any(
+            e["event"] == "FileStateChanged" and e["new_state"] == "failed" for e in events.seen
+        )
+        mark = len(archive.audit_records())
+        rerun = workspace.run(folder, "--json", "--heartbeat-every", "0.5")
+    finally:
+        cutter.close()
+    assert rerun.exit_status == 0, rerun.out[-3000:] + rerun.err[-3000:]
+    assert rerun.ended["files_valid"] == len(SMALL)
+    # Files the validator had judged valid are not sent again; the others (never judged, as
+    # the validator gave up) are sent once more, as the protocol's resume asks (§9).
+    valid_before = {
+        e["path"]
+        for e in events.seen
+        if e["event"] == "VerdictReceived" and e["new_state"] == "valid"
+    }
+    sent_again = successful_writes(workspace, mark)
+    assert {key for (_, key, _) in sent_again} == set(SMALL) - valid_before
+    assert set(sent_again.values()) <= {1}
+
+
+def wait_for_bytes(workspace: Workspace, where: tuple[str, str], wanted: bytes) -> None:
+    wait_until(
+        lambda: wanted in (workspace.object_bytes(*where) or b""),
+        f"{wanted!r} in {where[1]}",
+        deadline_s=60,
+    )
