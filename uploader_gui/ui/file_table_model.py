@@ -171,6 +171,12 @@ class FileTableModel(QAbstractTableModel):
     def message_at(self, row: int) -> str:
         return self._messages[row]
 
+    def filter_columns(self) -> tuple[Sequence[str], Sequence[str]]:
+        """The path and state columns themselves, for a filter that reads a million rows without
+        a `data()` call per row. They are the same list objects for the model's whole life
+        (sorting and clearing change them in place), so a filter may keep them."""
+        return self._paths, self._states
+
     def state_counts(self) -> dict[str, int]:
         """How many files are in each state (kept up to date, not counted on each call)."""
         return {state: count for state, count in self._state_counts.items() if count}
