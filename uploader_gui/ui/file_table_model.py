@@ -26,6 +26,7 @@ from PySide6.QtCore import (
 
 from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.formatting import exact_bytes_text, human_size, state_label
+from uploader_gui.ui.state_style import StateStyle
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -60,6 +61,12 @@ NO_PROGRESS = -1
 _FULLY_SENT_STATES = frozenset({FileState.DONE.value, FileState.VALID.value})
 _RESET_STATES = frozenset({FileState.READY.value, FileState.HASHING.value})
 _NUMBER_COLUMNS = (Column.SIZE, Column.PROGRESS)
+_CHANGED_ROLES = [
+    Qt.ItemDataRole.DisplayRole,
+    Qt.ItemDataRole.ToolTipRole,
+    Qt.ItemDataRole.DecorationRole,
+    Qt.ItemDataRole.ForegroundRole,
+]
 _RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _LEFT_ALIGNED = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
@@ -98,6 +105,7 @@ class FileTableModel(QAbstractTableModel):
         self._total_size_bytes = 0
         self._sort_column: int = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
+        self._state_style = StateStyle()
 
     # --- what Qt asks -------------------------------------------------------------------------
 
@@ -123,6 +131,12 @@ class FileTableModel(QAbstractTableModel):
             return self._messages[row].replace("\n", "; ")
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _RIGHT_ALIGNED if column in _NUMBER_COLUMNS else _LEFT_ALIGNED
+        if column == Column.STATE:
+            # An icon of its own shape and a colour, always beside the word (never colour alone).
+            if role == Qt.ItemDataRole.DecorationRole:
+                return self._state_style.icon(self._states[row])
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return self._state_style.text_colour(self._states[row])
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, column)
         if role == SORT_ROLE:
@@ -310,7 +324,7 @@ class FileTableModel(QAbstractTableModel):
             self.dataChanged.emit(
                 self.index(start, first_column),
                 self.index(stop, last_column),
-                [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole],
+                _CHANGED_ROLES,
             )
 
     def _apply_sort(self) -> None:
