@@ -167,3 +167,23 @@ def test_the_proxy_passes_qt_model_tester(qtmodeltester: Any) -> None:
     proxy.set_search("raw")
     qtmodeltester.check(proxy, force_py=True)
     assert proxy.visible_paths() == ["raw/b.fits", "raw/c.FITS"]
+
+
+def test_an_empty_filter_says_so_and_ctrl_f_goes_to_search(
+    window_factory: WindowFactory, qtbot: QtBot
+) -> None:
+    window = table_window(window_factory)
+    bar = window.filter_bar
+    assert bar.no_match_label.isHidden()
+    click(qtbot, window, StateGroup.DONE)
+    window.model.apply_file_updates({"raw/a.fits": FileUpdate(state="invalid")})
+    qtbot.waitUntil(lambda: bar.no_match_label.isVisible())
+    assert bar.no_match_label.text() == "No files in Done"
+    click(qtbot, window, StateGroup.ALL)
+    assert bar.no_match_label.isHidden()
+    window.activateWindow()
+    qtbot.keyClick(window.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(bar.search_box.hasFocus)
+    qtbot.keyClicks(bar.search_box, "nothing-like-this")
+    qtbot.waitUntil(lambda: bar.no_match_label.isVisible())
+    assert bar.no_match_label.text() == "No files match “nothing-like-this”"

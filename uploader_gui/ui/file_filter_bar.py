@@ -9,8 +9,9 @@ per keystroke.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Slot
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLineEdit, QPushButton, QWidget
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from uploader_gui.core.state_groups import (
     GROUP_TIPS,
@@ -50,13 +51,25 @@ class FileFilterBar(QWidget):
         self.buttons[StateGroup.ALL].setChecked(True)
         self._group_buttons.buttonClicked.connect(self._on_group_clicked)
         layout.addStretch(1)
+        # Said in words, or an empty table after a click looks like lost files.
+        self.no_match_label = QLabel()
+        self.no_match_label.setAccessibleName("No files match the filter")
+        self.no_match_label.hide()
+        layout.addWidget(self.no_match_label)
         self.search_box = QLineEdit()
         self.search_box.setPlaceholderText(SEARCH_PLACEHOLDER)
         self.search_box.setAccessibleName("Search file paths")
-        self.search_box.setToolTip("Show only files whose path contains this text (any case)")
+        self.search_box.setToolTip(
+            "Show only files whose path contains this text, in any case (Ctrl+F)"
+        )
         self.search_box.setClearButtonEnabled(True)
         self.search_box.setMinimumWidth(220)
         layout.addWidget(self.search_box)
+        self.find_action = QAction("Search paths", self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.find_action.triggered.connect(self.focus_search)
+        self.addAction(self.find_action)
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DEBOUNCE_MS)
@@ -71,6 +84,13 @@ class FileFilterBar(QWidget):
             model.rowsRemoved,
             model.modelReset,
             model.dataChanged,
+        ):
+            signal.connect(self._schedule_counts)
+        for signal in (
+            proxy.rowsInserted,
+            proxy.rowsRemoved,
+            proxy.modelReset,
+            proxy.layoutChanged,
         ):
             signal.connect(self._schedule_counts)
         self.refresh_counts()
@@ -88,6 +108,23 @@ class FileFilterBar(QWidget):
             text = group_button_text(group, counts[group])
             button.setText(text)
             button.setAccessibleName(f"Show {text}")
+        self._show_no_match()
+
+    def _show_no_match(self) -> None:
+        if self._proxy.rowCount() or not self._model.rowCount():
+            self.no_match_label.hide()
+            return
+        group, key = self._proxy.group, self.search_box.text().strip()
+        where = "" if group is StateGroup.ALL else f" in {group.value}"
+        what = f"No files match “{key}”{where}" if key else f"No files{where}"
+        self.no_match_label.setText(what)
+        self.no_match_label.show()
+
+    @Slot()
+    def focus_search(self) -> None:
+        """Ctrl+F: type to search the paths."""
+        self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_box.selectAll()
 
     def _on_group_clicked(self, button: QPushButton) -> None:
         self.show_group(StateGroup[str(button.property("state_group"))])
@@ -96,9 +133,11 @@ class FileFilterBar(QWidget):
         """Show only the rows of `group` (what clicking its button does)."""
         self.buttons[group].setChecked(True)
         self._proxy.set_group(group)
+        self._show_no_match()
 
     @Slot()
     def apply_search(self) -> None:
         """Filter by the search box's text now (the debounce timer's end)."""
         self._search_timer.stop()
         self._proxy.set_search(self.search_box.text())
+        self._show_no_match()
