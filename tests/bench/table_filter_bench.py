@@ -24,7 +24,7 @@ from PySide6.QtCore import QCoreApplication, QSortFilterProxyModel
 
 from uploader_gui.core.state_groups import StateGroup, states_of
 from uploader_gui.ui.file_filter import FileFilterProxy, path_matches, search_key
-from uploader_gui.ui.file_table_model import FileRow, FileTableModel
+from uploader_gui.ui.file_table_model import FileRow, FileTableModel, FileUpdate
 
 DEFAULT_ROWS = 1_000_000
 DEFAULT_REPEAT = 3
@@ -108,10 +108,28 @@ def run(args: argparse.Namespace) -> int:
             f"{proxy_s / reference_s:>8.2f}×",
             flush=True,
         )
+    _print_scattered_changes(model, proxy)
     if not is_consistent:
         print("the proxy and the reference showed different rows", file=sys.stderr)
         return 1
     return 0
+
+
+def _print_scattered_changes(model: FileTableModel, proxy: FileFilterProxy) -> None:
+    """One drain that changes every 100th file (a burst of verdicts), with "Done" shown."""
+    paths, _ = model.filter_columns()
+    proxy.set_group(StateGroup.DONE)
+    proxy.set_search("")
+    proxy.rowCount()
+    changes = {paths[row]: FileUpdate(state="invalid") for row in range(0, len(paths), 100)}
+    started = time.perf_counter()
+    model.apply_file_updates(changes)
+    shown = proxy.rowCount()
+    elapsed_s = time.perf_counter() - started
+    print(
+        f"{len(changes):,} scattered state changes in one drain, Done shown: {elapsed_s:.3f} s "
+        f"({shown:,} rows shown after)"
+    )
 
 
 def _time_proxy(proxy: FileFilterProxy, case: Case, repeat: int) -> tuple[float, int]:

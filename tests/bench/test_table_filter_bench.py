@@ -19,6 +19,7 @@ def test_bench_table_prints_proxy_and_reference_for_each_case(
     assert re.search(r"Problems\s+200\s+\d+\.\d+s\s+\d+\.\d+s\s+\d+\.\d+×", out)
     assert re.search(r"no match\s+0\s", out)
     assert re.search(r"All \(filter cleared\)\s+2,000\s", out)
+    assert "20 scattered state changes in one drain, Done shown" in out
 
 
 def test_bench_table_refuses_an_empty_table(capsys: pytest.CaptureFixture[str]) -> None:

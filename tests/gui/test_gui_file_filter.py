@@ -5,14 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QItemSelectionModel, Qt
 from pytestqt.qtbot import QtBot
 
 from tests.gui.conftest import WindowFactory
 from uploader_gui.core.state_groups import StateGroup
 from uploader_gui.ui.file_filter import FileFilterProxy
 from uploader_gui.ui.file_filter_bar import SEARCH_PLACEHOLDER
-from uploader_gui.ui.file_table_model import Column, FileRow, FileTableModel, FileUpdate
+from uploader_gui.ui.file_table_model import (
+    MAX_CHANGED_RUNS,
+    Column,
+    FileRow,
+    FileTableModel,
+    FileUpdate,
+)
 from uploader_gui.ui.main_window import MainWindow
 
 ROWS = [
@@ -187,3 +193,27 @@ def test_an_empty_filter_says_so_and_ctrl_f_goes_to_search(
     qtbot.keyClicks(bar.search_box, "nothing-like-this")
     qtbot.waitUntil(lambda: bar.no_match_label.isVisible())
     assert bar.no_match_label.text() == "No files match “nothing-like-this”"
+
+
+def test_changes_scattered_over_many_rows_refilter_once_and_keep_the_selection(
+    qtbot: QtBot,
+) -> None:
+    count = 2 * (MAX_CHANGED_RUNS + 1)
+    model = FileTableModel()
+    model.append_rows(FileRow(f"f{n:05d}.fits", n, "valid") for n in range(count))
+    proxy = FileFilterProxy(model)
+    proxy.set_group(StateGroup.DONE)
+    selection = QItemSelectionModel(proxy)
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    selection.select(proxy.index(1, 0), flags)
+    (selected,) = selection.selectedRows()
+    assert proxy.path_at(selected.row()) == "f00001.fits"
+    every_other = {f"f{n:05d}.fits": FileUpdate(state="invalid") for n in range(0, count, 2)}
+    with qtbot.waitSignal(model.layoutChanged):
+        model.apply_file_updates(every_other)
+    assert proxy.rowCount() == count // 2
+    assert proxy.visible_paths()[:2] == ["f00001.fits", "f00003.fits"]
+    (selected,) = selection.selectedRows()
+    assert proxy.path_at(selected.row()) == "f00001.fits"
+    proxy.set_group(StateGroup.PROBLEMS)
+    assert proxy.rowCount() == count // 2

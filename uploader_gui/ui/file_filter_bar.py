@@ -84,6 +84,7 @@ class FileFilterBar(QWidget):
             model.rowsRemoved,
             model.modelReset,
             model.dataChanged,
+            model.layoutChanged,
         ):
             signal.connect(self._schedule_counts)
         for signal in (
