@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
 from pytestqt.qtbot import QtBot
 
 from tests.gui.conftest import WindowFactory
@@ -217,3 +217,23 @@ def test_changes_scattered_over_many_rows_refilter_once_and_keep_the_selection(
     assert proxy.path_at(selected.row()) == "f00001.fits"
     proxy.set_group(StateGroup.PROBLEMS)
     assert proxy.rowCount() == count // 2
+
+
+def test_clicking_a_column_header_sorts_what_the_filter_shows(
+    window_factory: WindowFactory, qtbot: QtBot
+) -> None:
+    window = table_window(window_factory)
+    click(qtbot, window, StateGroup.PROBLEMS)
+    header = window.table.horizontalHeader()
+    size_x = header.sectionViewportPosition(Column.SIZE) + header.sectionSize(Column.SIZE) // 2
+    size_header = QPoint(size_x, header.height() // 2)
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=size_header)
+    first = shown_paths(window)
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=size_header)
+    second = shown_paths(window)
+    # raw/b.fits is 100 bytes, raw/c.FITS 300: one click sorts one way, the next the other.
+    assert {tuple(first), tuple(second)} == {
+        ("raw/b.fits", "raw/c.FITS"),
+        ("raw/c.FITS", "raw/b.fits"),
+    }
+    assert header.sortIndicatorSection() == Column.SIZE
