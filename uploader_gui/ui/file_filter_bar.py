@@ -37,8 +37,36 @@ class FileFilterBar(QWidget):
         self.buttons: dict[StateGroup, QPushButton] = {}
         self._group_buttons = QButtonGroup(self)
         self._group_buttons.setExclusive(True)
+        # Said in words, or an empty table after a click looks like lost files.
+        self.no_match_label = QLabel()
+        self.no_match_label.setAccessibleName("No files match the filter")
+        self.no_match_label.hide()
+        self.search_box = QLineEdit()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self._build_buttons(layout)
+        layout.addStretch(1)
+        layout.addWidget(self.no_match_label)
+        self._build_search(layout)
+        self._counts_timer = QTimer(self)
+        self._counts_timer.setSingleShot(True)
+        self._counts_timer.setInterval(0)
+        self._counts_timer.timeout.connect(self.refresh_counts)
+        for signal in (
+            model.rowsInserted,
+            model.rowsRemoved,
+            model.modelReset,
+            model.dataChanged,
+            model.layoutChanged,
+            proxy.rowsInserted,
+            proxy.rowsRemoved,
+            proxy.modelReset,
+            proxy.layoutChanged,
+        ):
+            signal.connect(self._schedule_counts)
+        self.refresh_counts()
+
+    def _build_buttons(self, layout: QHBoxLayout) -> None:
         for group in StateGroup:
             button = QPushButton()
             button.setCheckable(True)
@@ -50,13 +78,8 @@ class FileFilterBar(QWidget):
             layout.addWidget(button)
         self.buttons[StateGroup.ALL].setChecked(True)
         self._group_buttons.buttonClicked.connect(self._on_group_clicked)
-        layout.addStretch(1)
-        # Said in words, or an empty table after a click looks like lost files.
-        self.no_match_label = QLabel()
-        self.no_match_label.setAccessibleName("No files match the filter")
-        self.no_match_label.hide()
-        layout.addWidget(self.no_match_label)
-        self.search_box = QLineEdit()
+
+    def _build_search(self, layout: QHBoxLayout) -> None:
         self.search_box.setPlaceholderText(SEARCH_PLACEHOLDER)
         self.search_box.setAccessibleName("Search file paths")
         self.search_box.setToolTip(
@@ -75,26 +98,6 @@ class FileFilterBar(QWidget):
         self._search_timer.setInterval(SEARCH_DEBOUNCE_MS)
         self._search_timer.timeout.connect(self.apply_search)
         self.search_box.textChanged.connect(self._on_search_edited)
-        self._counts_timer = QTimer(self)
-        self._counts_timer.setSingleShot(True)
-        self._counts_timer.setInterval(0)
-        self._counts_timer.timeout.connect(self.refresh_counts)
-        for signal in (
-            model.rowsInserted,
-            model.rowsRemoved,
-            model.modelReset,
-            model.dataChanged,
-            model.layoutChanged,
-        ):
-            signal.connect(self._schedule_counts)
-        for signal in (
-            proxy.rowsInserted,
-            proxy.rowsRemoved,
-            proxy.modelReset,
-            proxy.layoutChanged,
-        ):
-            signal.connect(self._schedule_counts)
-        self.refresh_counts()
 
     def _on_search_edited(self, _text: str) -> None:
         self._search_timer.start()
