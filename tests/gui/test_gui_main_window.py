@@ -57,7 +57,8 @@ def test_dropping_a_folder_lists_its_files_with_sizes(
     window = window_factory()
     index_and_wait(qtbot, window, folder)
     assert table_rows(window) == {"a.txt": 5, "sub/b.bin": 2000, "sub/deeper/c.csv": 4}
-    assert window.pages.currentWidget() is window.table
+    assert window.pages.currentWidget() is window.table_page
+    assert window.table.isVisible()
     assert window.windowTitle() == "survey-2024"
     assert window.folder_label.text() == str(folder)
     row = window.model.row_of("sub/b.bin")

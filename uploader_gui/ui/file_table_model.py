@@ -3,16 +3,18 @@ and message (the verdict's reason or the last error).
 
 Built for tens of thousands of rows (DESIGN.md §2.4, §7): columns are plain Python lists so
 `data()` is O(1); a batch of new rows is ONE `beginInsertRows/endInsertRows`; a batch of state
-changes is ONE `dataChanged` per contiguous run of rows; a path→row dict finds rows without a scan.
-Sorting reorders the lists with Python's sort (a proxy model would call `data()` from C++ for every
-comparison, which takes seconds at 100k rows).
+changes is ONE `dataChanged` per contiguous run of rows (past `MAX_CHANGED_RUNS` runs, one
+layout change, which the filter proxy handles in one pass); a path→row dict finds rows without
+a scan. Sorting reorders the lists with Python's sort (a proxy model would call `data()` from C++
+for every comparison, which takes seconds at 100k rows).
 """
 
 from __future__ import annotations
 
 import enum
+import time
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,12 +27,17 @@ from PySide6.QtCore import (
 )
 
 from uploader_gui.core.engine.file_states import FileState
-from uploader_gui.core.formatting import exact_bytes_text, human_size, state_label
+from uploader_gui.core.formatting import exact_bytes_text, human_rate, human_size, state_label
+from uploader_gui.ui.file_speeds import FileSpeeds
+from uploader_gui.ui.state_style import StateStyle
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 # The raw value behind a cell (int for sizes), used for sorting and by tests.
 SORT_ROLE = int(Qt.ItemDataRole.UserRole)
+# How much of the file is on the archive, 0.0 to 1.0, or None when nothing counts yet (the
+# Progress column's bar; its text stays the display and accessible value).
+PROGRESS_FRACTION_ROLE = SORT_ROLE + 1
 
 
 class Column(enum.IntEnum):
@@ -56,10 +63,19 @@ _HEADER_TIPS = {
     Column.MESSAGE: "Why the archive refused the file, or the last error",
 }
 NO_PROGRESS = -1
+# More runs of changed rows than this in one batch are announced as one layout change.
+MAX_CHANGED_RUNS = 1_000
 # States where the whole file is on the archive, and where nothing of it counts any more.
 _FULLY_SENT_STATES = frozenset({FileState.DONE.value, FileState.VALID.value})
 _RESET_STATES = frozenset({FileState.READY.value, FileState.HASHING.value})
+_UPLOADING = FileState.TRANSFERRING.value
 _NUMBER_COLUMNS = (Column.SIZE, Column.PROGRESS)
+_CHANGED_ROLES = [
+    Qt.ItemDataRole.DisplayRole,
+    Qt.ItemDataRole.ToolTipRole,
+    Qt.ItemDataRole.DecorationRole,
+    Qt.ItemDataRole.ForegroundRole,
+]
 _RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _LEFT_ALIGNED = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
@@ -85,8 +101,12 @@ class FileUpdate:
 class FileTableModel(QAbstractTableModel):
     """Rows of files, changed only in batches (see the module docstring)."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(
+        self, parent: QObject | None = None, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        """`clock` times each uploading file's speed (tests pass a fake one)."""
         super().__init__(parent)
+        self._speeds = FileSpeeds(clock)
         self._paths: list[str] = []
         self._sizes: list[int] = []
         self._size_texts: list[str] = []
@@ -98,6 +118,7 @@ class FileTableModel(QAbstractTableModel):
         self._total_size_bytes = 0
         self._sort_column: int = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
+        self._state_style = StateStyle()
 
     # --- what Qt asks -------------------------------------------------------------------------
 
@@ -123,10 +144,18 @@ class FileTableModel(QAbstractTableModel):
             return self._messages[row].replace("\n", "; ")
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _RIGHT_ALIGNED if column in _NUMBER_COLUMNS else _LEFT_ALIGNED
+        if column == Column.STATE:
+            # An icon of its own shape and a colour, always beside the word (never colour alone).
+            if role == Qt.ItemDataRole.DecorationRole:
+                return self._state_style.icon(self._states[row])
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return self._state_style.text_colour(self._states[row])
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, column)
         if role == SORT_ROLE:
             return self._sort_value(row, column)
+        if role == PROGRESS_FRACTION_ROLE and column == Column.PROGRESS:
+            return self._progress_fraction(row)
         return None
 
     def headerData(
@@ -171,6 +200,12 @@ class FileTableModel(QAbstractTableModel):
     def message_at(self, row: int) -> str:
         return self._messages[row]
 
+    def filter_columns(self) -> tuple[Sequence[str], Sequence[str]]:
+        """The path and state columns themselves, for a filter that reads a million rows without
+        a `data()` call per row. They are the same list objects for the model's whole life
+        (sorting and clearing change them in place), so a filter may keep them."""
+        return self._paths, self._states
+
     def state_counts(self) -> dict[str, int]:
         """How many files are in each state (kept up to date, not counted on each call)."""
         return {state: count for state, count in self._state_counts.items() if count}
@@ -182,6 +217,7 @@ class FileTableModel(QAbstractTableModel):
             column.clear()
         self._state_counts.clear()
         self._row_by_path.clear()
+        self._speeds.clear()
         self._total_size_bytes = 0
         self.endResetModel()
 
@@ -247,6 +283,8 @@ class FileTableModel(QAbstractTableModel):
         )
 
     def _set_state(self, row: int, state: str) -> None:
+        if state != _UPLOADING:
+            self._speeds.forget(self._paths[row])
         self._state_counts[self._states[row]] -= 1
         self._state_counts[state] += 1
         self._states[row] = state
@@ -256,20 +294,33 @@ class FileTableModel(QAbstractTableModel):
             self._bytes_done[row] = NO_PROGRESS
 
     def _apply_update(self, row: int, update: FileUpdate) -> bool:
+        path = self._paths[row]
         before = (self._states[row], self._messages[row], self._bytes_done[row])
+        rate_before = self._speeds.rate(path)
         if update.bytes_done is not None:
             self._bytes_done[row] = min(update.bytes_done, self._sizes[row])
         if update.state is not None and update.state != self._states[row]:
             self._set_state(row, update.state)
         if update.message is not None:
             self._messages[row] = update.message
-        return before != (self._states[row], self._messages[row], self._bytes_done[row])
+        if update.bytes_done is not None and self._states[row] == _UPLOADING:
+            self._speeds.record(path, self._bytes_done[row])
+        after = (self._states[row], self._messages[row], self._bytes_done[row])
+        return before != after or rate_before != self._speeds.rate(path)
+
+    def _progress_fraction(self, row: int) -> float | None:
+        done, size = self._bytes_done[row], self._sizes[row]
+        if done == NO_PROGRESS:
+            return None
+        return 1.0 if size == 0 else min(1.0, done / size)
 
     def _progress_text(self, row: int) -> str:
         done, size = self._bytes_done[row], self._sizes[row]
         if done == NO_PROGRESS:
             return ""
-        return f"{100 if size == 0 else done * 100 // size} %"
+        text = f"{100 if size == 0 else done * 100 // size} %"
+        rate = self._speeds.rate(self._paths[row]) if self._states[row] == _UPLOADING else None
+        return text if rate is None else f"{text} · {human_rate(rate)}"
 
     def _insert(self, new_rows: Sequence[FileRow]) -> None:
         first = len(self._paths)
@@ -300,11 +351,19 @@ class FileTableModel(QAbstractTableModel):
         self._emit_changed(changed_rows, Column.SIZE, Column.MESSAGE)
 
     def _emit_changed(self, rows: list[int], first_column: Column, last_column: Column) -> None:
-        for start, stop in contiguous_ranges(rows):
+        runs = contiguous_ranges(rows)
+        if len(runs) > MAX_CHANGED_RUNS:
+            # Changes scattered everywhere (a resume's loaded states, a burst of verdicts): the
+            # filter proxy rebuilds once on a layout change, O(rows), where it would insert or
+            # remove run by run, O(runs × rows): 4.4 s for 10k changes at a million rows.
+            self.layoutAboutToBeChanged.emit()
+            self.layoutChanged.emit()
+            return
+        for start, stop in runs:
             self.dataChanged.emit(
                 self.index(start, first_column),
                 self.index(stop, last_column),
-                [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole],
+                _CHANGED_ROLES,
             )
 
     def _apply_sort(self) -> None:
@@ -351,7 +410,11 @@ class FileTableModel(QAbstractTableModel):
             return f"State: {state_label(self._states[row])}"
         if column == Column.PROGRESS:
             done = self._bytes_done[row]
-            return "" if done == NO_PROGRESS else f"{exact_bytes_text(done)} sent"
+            if done == NO_PROGRESS:
+                return ""
+            rate = self._speeds.rate(self._paths[row])
+            speed = "" if rate is None else f" at {human_rate(rate)}"
+            return f"{exact_bytes_text(done)} of {exact_bytes_text(self._sizes[row])} sent{speed}"
         return self._messages[row]
 
     def _sort_value(self, row: int, column: int) -> str | int:

@@ -378,7 +378,7 @@ def _quoted(text: str) -> str:
 
 
 def _files(count: int) -> str:
-    return f"{count} file" if count == 1 else f"{count} files"
+    return "1 file" if count == 1 else f"{count:,} files"
 
 
 def _and_list(names: Sequence[str]) -> str:

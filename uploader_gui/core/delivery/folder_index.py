@@ -12,6 +12,9 @@ Decisions, so that the index means the same thing everywhere:
   junctions are treated the same, and a folder reached twice (a bind mount) is listed once.
 - Junk (`.DS_Store`, `Thumbs.db`, `desktop.ini`, `._*`, `~$*`, `Icon\\r` and the OS's own
   folders such as `.Trashes` or `System Volume Information`) is skipped unless `skip_junk` is off.
+  So are files editors leave beside the data: backups (`frame_0001.fits~`), Emacs auto-saves
+  and locks (`#notes.txt#`, `.#notes.txt`) and Vim swap files (`.notes.txt.swp`, `.swo`,
+  `.swn`). Those rules are for files only: a folder named `old~` is data someone made.
 - An exclude pattern is an `fnmatch` glob, case-sensitive, tried on the relative path and on the
   name; `*` also crosses `/`. A matching folder is skipped whole. A trailing `/` is ignored.
 - Problems: a folder or file that cannot be read, a name that is not UTF-8 or holds a line break,
@@ -71,6 +74,7 @@ _JUNK_NAMES = {
 _JUNK_PREFIXES = (("._", "macOS AppleDouble metadata"), ("~$", "Office lock file"))
 _JUNK_PREFIX_STARTS = tuple(prefix for prefix, _ in _JUNK_PREFIXES)
 _JUNK_NAME_MAX = max(len(name) for name in _JUNK_NAMES)
+_VIM_SWAP_SUFFIXES = (".swp", ".swo", ".swn")
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +229,20 @@ def _junk_reason(name: str) -> str | None:
     return f"junk: {what}" if what else None
 
 
+def _editor_leftover_reason(name: str) -> str | None:
+    """Why a file an editor left beside the data is junk; None for any other file."""
+    what: str | None = None
+    if name.endswith("~") and not name.startswith("~$"):
+        what = "editor backup copy"
+    elif len(name) > 2 and name.startswith("#") and name.endswith("#"):
+        what = "Emacs auto-save file"
+    elif name.startswith(".#"):
+        what = "Emacs lock file"
+    elif name.startswith(".") and name.endswith(_VIM_SWAP_SUFFIXES) and len(name) > 5:
+        what = "Vim swap file"
+    return f"junk: {what}" if what else None
+
+
 def _paths_inside(root: Path, paths: Iterable[Path]) -> frozenset[str]:
     """The relative POSIX paths, under `root`, of those of `paths` that lie inside it."""
     real_root = os.path.realpath(root)
@@ -298,7 +316,11 @@ class _FolderWalk:
                 suffix = "/" if entry.is_dir(follow_symlinks=False) else ""
                 self._note(path + suffix, left_out_reason, is_junk=is_junk)
             elif entry.is_file(follow_symlinks=False):
-                self._list_file(path, entry)
+                leftover = _editor_leftover_reason(entry.name) if self.options.skip_junk else None
+                if leftover is None:
+                    self._list_file(path, entry)
+                else:
+                    self._note(path, leftover, is_junk=True)
             elif entry.is_dir(follow_symlinks=False):
                 if not _is_junction(entry):
                     return path + "/", entry.path

@@ -153,6 +153,6 @@ def _junk_hint(folder: FolderIndex) -> list[Problem]:
     if not junk:
         return []
     examples = ", ".join(entry.path for entry in junk[:3])
-    count = f"{len(junk)} system or junk file{'s' * (len(junk) != 1)}"
+    count = f"{len(junk):,} system or junk file{'s' * (len(junk) != 1)}"
     message = f"{count} left out of the delivery (e.g. {examples})"
     return [Problem(str(folder.root), message)]

@@ -48,19 +48,19 @@ class ResumeScan:
     def summary_lines(self) -> list[str]:
         lines = []
         if self.valid:
-            lines.append(f"{len(self.valid)} files were validated before and are unchanged")
+            lines.append(f"{len(self.valid):,} files were validated before and are unchanged")
         if self.missing:
             lines.append(
-                f"{len(self.missing)} files were validated before but are no longer in the "
+                f"{len(self.missing):,} files were validated before but are no longer in the "
                 "archive; they will be uploaded again"
             )
         if self.invalid:
             lines.append(
-                f"{len(self.invalid)} files failed validation; they will be uploaded again"
+                f"{len(self.invalid):,} files failed validation; they will be uploaded again"
             )
         if self.changed:
             lines.append(
-                f"{len(self.changed)} files differ from the archive copy that was validated; "
+                f"{len(self.changed):,} files differ from the archive copy that was validated; "
                 "they will be uploaded again"
             )
         return lines
@@ -70,7 +70,7 @@ class NothingToDo(UploaderError):
     """Every file of the index was validated before and is unchanged: nothing to upload."""
 
     def __init__(self, scan: ResumeScan) -> None:
-        super().__init__(f"all {len(scan.valid)} files are already valid in the archive")
+        super().__init__(f"all {len(scan.valid):,} files are already valid in the archive")
         self.scan = scan
 
 

@@ -100,6 +100,43 @@ def test_junk_files_are_skipped_and_said_so(tmp_path: Path, name: str, what: str
     assert entry.path.startswith("sub/")
 
 
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        ("frame_0001.fits~", "editor backup"),
+        ("notes.txt~", "editor backup"),
+        ("#notes.txt#", "Emacs auto-save"),
+        (".#notes.txt", "Emacs lock"),
+        (".frame_0001.fits.swp", "Vim swap"),
+        (".notes.txt.swo", "Vim swap"),
+    ],
+)
+def test_editor_leftovers_are_junk_not_problems(tmp_path: Path, name: str, what: str) -> None:
+    make_files(tmp_path, {"raw/frame_0001.fits": b"d", f"raw/{name}": b"old"})
+    index = build_folder_index(tmp_path)
+    assert [f.path for f in index.files] == ["raw/frame_0001.fits"]
+    assert index.problems == ()
+    [entry] = index.skipped
+    assert (entry.path, entry.is_junk, entry.is_problem) == (f"raw/{name}", True, False)
+    assert what in entry.reason
+
+
+def test_editor_rules_leave_folders_and_look_alike_data_alone(tmp_path: Path) -> None:
+    make_files(
+        tmp_path,
+        {"old~/frame.fits": b"a", "#1.fits": b"b", "run.swp": b"c", "a#b#.fits": b"d"},
+    )
+    index = build_folder_index(tmp_path)
+    assert [f.path for f in index.files] == ["#1.fits", "a#b#.fits", "old~/frame.fits", "run.swp"]
+    assert index.skipped == ()
+
+
+def test_editor_leftovers_are_indexed_when_junk_is_kept(tmp_path: Path) -> None:
+    make_files(tmp_path, {"a.fits": b"a", "a.fits~": b"b"})
+    index = build_folder_index(tmp_path, IndexOptions(skip_junk=False))
+    assert [f.path for f in index.files] == ["a.fits", "a.fits~"]
+
+
 @pytest.mark.parametrize("folder", [".Trashes", ".Spotlight-V100", "$RECYCLE.BIN"])
 def test_os_junk_folders_are_skipped_whole(tmp_path: Path, folder: str) -> None:
     make_files(tmp_path, {"data.fits": b"d", f"{folder}/deep/file": b"x"})

@@ -80,3 +80,12 @@ def test_a_fresh_delivery_is_never_nothing_to_do() -> None:
     scan = plan_resume({"a": None}, {}, [], {}, None)
     assert scan.never_validated == ("a",)
     assert not scan.nothing_to_do
+
+
+def test_large_counts_read_with_thousands_separators() -> None:
+    count = 12_345
+    index = {f"f{n}": "AAAAAA==" for n in range(count)}
+    verdicts = {path: verdict(path, "ok") for path in index}
+    remote = {path: RemoteObject(1, "AAAAAA==") for path in index}
+    scan = plan_resume(index, verdicts, list(index), remote, dict.fromkeys(index, 1))
+    assert scan.summary_lines() == ["12,345 files were validated before and are unchanged"]
