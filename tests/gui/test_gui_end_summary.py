@@ -187,6 +187,9 @@ def test_each_ending_says_what_it_came_to(bar: TransferBar, outcome: SessionOutc
     assert summary.outcome_label.text() == outcome_line
     assert summary.results_label.text() == results_line
     assert visible_buttons(bar) == buttons
+    # However it ended, the person can save what the help desk needs.
+    assert bar.end_summary.bundle_button.isVisible()
+    assert bar.end_summary.bundle_button.isEnabled()
     settled = event.files_valid + event.files_invalid + event.files_failed
     fraction = settled / event.files_total if event.files_total else 0.0
     assert bar.progress_bar.value() == round(fraction * PROGRESS_STEPS)
@@ -245,6 +248,7 @@ def test_a_late_progress_event_leaves_the_final_bar_alone(bar: TransferBar) -> N
         ("invalid_button", "invalidFilesRequested"),
         ("retry_button", "retryRequested"),
         ("receipt_button", "receiptRequested"),
+        ("bundle_button", "supportBundleRequested"),
     ],
 )
 def test_each_next_step_button_asks_for_its_step(

@@ -11,6 +11,7 @@ written), so the window never freezes and never leaves a lock behind.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from uploader_gui.core.delivery.delivery_input import DeliveryInput
 from uploader_gui.core.delivery.folder_index import FolderIndex
 from uploader_gui.core.delivery.problems import Problem
+from uploader_gui.core.delivery.profile import Profile
 from uploader_gui.core.engine.commands import SessionCommands
 from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.engine.sign_in_pause import SIGN_IN_QUESTION_ID, SIGNED_IN, STOP
@@ -50,6 +52,12 @@ from uploader_gui.ui.delivery_panel import DeliveryPanel
 from uploader_gui.ui.engine_bridge import EngineBridge
 from uploader_gui.ui.file_table_model import FileTableModel
 from uploader_gui.ui.problems_dialog import ProblemsDialog
+from uploader_gui.ui.support_bundle_saver import (
+    BundleChooser,
+    SupportBundleSaver,
+    ask_for_bundle_path,
+    saved_text,
+)
 from uploader_gui.ui.transfer_bar import TransferBar
 
 if TYPE_CHECKING:
@@ -58,6 +66,7 @@ if TYPE_CHECKING:
 
 INVALID_TITLE = "Invalid files"
 INVALID_FIX = "Fix the file, then Start again: invalid files are sent again"
+BUNDLE_FAILED_TITLE = "Support bundle not saved"
 
 
 class DeliveryView(QObject):
@@ -73,6 +82,7 @@ class DeliveryView(QObject):
         *,
         options: SessionOptions | None = None,
         folder_listing: Callable[[], FolderIndex | None] = lambda: None,
+        bundle_chooser: BundleChooser = ask_for_bundle_path,
     ) -> None:
         super().__init__(window)
         self._folder_listing = folder_listing
@@ -84,6 +94,14 @@ class DeliveryView(QObject):
         self.last_end: SessionEnded | None = None
         self.invalid_dialog: ProblemsDialog | None = None
         self.is_closing = False
+        self._profile_used: Profile | None = None
+        self.bundle_saver = SupportBundleSaver(self, chooser=bundle_chooser)
+        if options is not None:
+            self.bundle_saver.sources = replace(
+                self.bundle_saver.sources, store_path=options.store_path
+            )
+        self.bundle_saver.saved.connect(self._on_bundle_saved)
+        self.bundle_saver.failed.connect(self._on_bundle_failed)
         panel.startRequested.connect(self.start)
         bar.pauseRequested.connect(lambda: self._command(SessionCommands.pause))
         bar.resumeRequested.connect(lambda: self._command(SessionCommands.resume))
@@ -92,6 +110,7 @@ class DeliveryView(QObject):
         bar.invalidFilesRequested.connect(self.show_invalid_files)
         bar.stopRequested.connect(lambda: self._command(SessionCommands.stop))
         bar.receiptRequested.connect(self.open_receipt)
+        bar.supportBundleRequested.connect(self.save_support_bundle)
         bridge.sessionStateChanged.connect(self._on_state)
         bridge.transferProgressed.connect(self._on_progress)
         bridge.fileCountsChanged.connect(self._on_counts)
@@ -122,6 +141,7 @@ class DeliveryView(QObject):
             listed=self._folder_listing(),
         )
         self.receipt_paths, self.last_end = (), None
+        self._profile_used = profile
         self._bar.begin()
         if self.controller.start(profile, inputs, panel.sign_in_row.auth):
             panel.set_delivering(True)
@@ -175,6 +195,26 @@ class DeliveryView(QObject):
             folder = Path(self.receipt_paths[0]).parent
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
+    @Slot()
+    def save_support_bundle(self) -> None:
+        """Ask where, then write the bundle off the GUI thread; the summary says how it went."""
+        profile = self._profile_used or self._panel.delivery_profile()
+        if self.bundle_saver.save(self._window, receipt_paths=self.receipt_paths, profile=profile):
+            self._bar.end_summary.show_bundle_saving()
+
+    @Slot(str)
+    def _on_bundle_saved(self, path: str) -> None:
+        self._bar.end_summary.show_bundle_result(saved_text(path))
+
+    @Slot(str)
+    def _on_bundle_failed(self, message: str) -> None:
+        self._bar.end_summary.show_bundle_result(message)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, BUNDLE_FAILED_TITLE, message, parent=self._window
+        )
+        box.open()
+        self._keep(box)
+
     def ask_to_close(self) -> bool:
         """True if the window may close now; else the person is asked (stop, or keep running)."""
         if not self.controller.is_running:
@@ -202,6 +242,7 @@ class DeliveryView(QObject):
         if self.invalid_dialog is not None:
             self.invalid_dialog.close()
         self.controller.shutdown()
+        self.bundle_saver.shutdown()
 
     # --- what the session reports ---------------------------------------------------------------
 

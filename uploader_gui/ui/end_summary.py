@@ -1,18 +1,18 @@
 """The end of a delivery, said plainly: what it came to, the files by result, how long it took,
-and only the next steps that apply (Show invalid files, Retry failed, Open receipt).
+and only the next steps that apply (Show invalid files, Retry failed, Open receipt), and always
+Save support bundle… (the zip a partner sends the archive's help desk) with how its saving went.
 
 Shown by the `TransferBar` in place of the state line and the run's buttons once the session
 ended, so the window no longer ends on one grey "Ended stopped: …" line beside Pause and a bar
 at 99 %. It only says what was clicked; `DeliveryView` decides what that does.
 
-Not offered, because nothing here does it yet: saving a support bundle (no such function
-exists), and re-sending fixed invalid files within the ended session (Start again sends every
+Not offered: re-sending fixed invalid files within the ended session (Start again sends every
 invalid file again, which is what the text tells the person).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from uploader_gui.core.durations import duration_text
@@ -97,6 +97,7 @@ class EndSummary(QWidget):
     invalidFilesRequested = Signal()
     retryRequested = Signal()
     receiptRequested = Signal()
+    supportBundleRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -114,9 +115,20 @@ class EndSummary(QWidget):
         self.retry_button.setToolTip("Start again: the failed files are sent again")
         self.receipt_button = QPushButton("Open &receipt")
         self.receipt_button.setToolTip("Open the folder holding the delivery's receipt")
+        self.bundle_button = QPushButton("Save support &bundle…")
+        self.bundle_button.setToolTip(
+            "Save a zip for the archive's help desk: the app's logs, the receipt, what happened "
+            "to each file that is not valid, the versions and the profile (never a secret)"
+        )
+        self.bundle_label = QLabel()
+        self.bundle_label.setAccessibleName("Support bundle")
+        self.bundle_label.setWordWrap(True)
+        self.bundle_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.bundle_label.hide()
         self.invalid_button.clicked.connect(self.invalidFilesRequested)
         self.retry_button.clicked.connect(self.retryRequested)
         self.receipt_button.clicked.connect(self.receiptRequested)
+        self.bundle_button.clicked.connect(self.supportBundleRequested)
         buttons = QHBoxLayout()
         buttons.addWidget(self.results_label, 1)
         for button in self.buttons():
@@ -126,9 +138,10 @@ class EndSummary(QWidget):
         layout.addWidget(self.outcome_label)
         layout.addWidget(self.next_step_label)
         layout.addLayout(buttons)
+        layout.addWidget(self.bundle_label)
 
     def buttons(self) -> tuple[QPushButton, ...]:
-        return (self.invalid_button, self.retry_button, self.receipt_button)
+        return (self.invalid_button, self.retry_button, self.receipt_button, self.bundle_button)
 
     def show_end(self, ended: SessionEnded, elapsed_s: float | None) -> None:
         self.outcome_label.setText(outcome_text(ended))
@@ -139,4 +152,17 @@ class EndSummary(QWidget):
         self.invalid_button.setVisible(ended.files_invalid > 0)
         self.retry_button.setVisible(ended.files_failed > 0)
         self.receipt_button.setVisible(bool(ended.receipt_paths))
+        self.bundle_button.setEnabled(True)
+        self.bundle_label.hide()
         self.show()
+
+    def show_bundle_saving(self) -> None:
+        self.bundle_button.setEnabled(False)  # one bundle at a time
+        self.bundle_label.setText("Saving the support bundle…")
+        self.bundle_label.show()
+
+    def show_bundle_result(self, text: str) -> None:
+        """`Support bundle saved: <path>`, or what went wrong and the fix."""
+        self.bundle_button.setEnabled(True)
+        self.bundle_label.setText(text)
+        self.bundle_label.show()

@@ -91,6 +91,7 @@ class TransferBar(QWidget):
     stopRequested = Signal()
     receiptRequested = Signal()
     invalidFilesRequested = Signal()
+    supportBundleRequested = Signal()
 
     # The session is waiting for the network (True, with the state's detail) or no longer
     # (False, ""): the hook for an offline banner.
@@ -135,6 +136,7 @@ class TransferBar(QWidget):
         self.end_summary.receiptRequested.connect(self.receiptRequested)
         self.end_summary.retryRequested.connect(self.retryRequested)
         self.end_summary.invalidFilesRequested.connect(self.invalidFilesRequested)
+        self.end_summary.supportBundleRequested.connect(self.supportBundleRequested)
         self.set_running(False)
         self.hide()
 

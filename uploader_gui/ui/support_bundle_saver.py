@@ -1,0 +1,111 @@
+"""Save support bundle… from the window: ask where (a save dialog, or the chooser a test
+injects), then write the zip on a worker thread (`wiring.support_bundle`: it reads the logs and
+the state store, which must not freeze the window) and say how it went on the GUI thread.
+
+`saved(path)` or `failed(message)`; the message names the file and the fix.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import QObject, QStandardPaths, Signal, qVersion
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from uploader_gui.core.delivery.profile import Profile
+from uploader_gui.wiring.support_bundle import (
+    BundleSources,
+    SupportBundleError,
+    default_bundle_name,
+    write_support_bundle,
+)
+
+log = logging.getLogger(__name__)
+
+SAVE_TITLE = "Save support bundle"
+ZIP_FILTER = "Zip files (*.zip)"
+# (parent, suggested path) -> the chosen path, or None if the person cancelled.
+BundleChooser = Callable[[QWidget, str], str | None]
+
+
+def ask_for_bundle_path(parent: QWidget, suggested: str) -> str | None:
+    path, _ = QFileDialog.getSaveFileName(parent, SAVE_TITLE, suggested, ZIP_FILTER)
+    return path or None
+
+
+def suggested_bundle_path() -> str:
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return str(Path(folder or Path.home()) / default_bundle_name())
+
+
+def saved_text(path: str) -> str:
+    return f"Support bundle saved: {path}"
+
+
+class SupportBundleSaver(QObject):
+    """Asks for the target and writes the bundle off the GUI thread, one at a time."""
+
+    saved = Signal(str)  # the bundle's path
+    failed = Signal(str)  # what went wrong, naming the file and the fix
+
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        chooser: BundleChooser = ask_for_bundle_path,
+        sources: BundleSources | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.chooser = chooser
+        self.sources = sources or BundleSources()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="support-bundle")
+
+    def save(
+        self, window: QWidget, *, receipt_paths: Sequence[str], profile: Profile | None
+    ) -> bool:
+        """Ask where, then start writing; False if the person cancelled the dialog."""
+        chosen = self.chooser(window, suggested_bundle_path())
+        if not chosen:
+            return False
+        target = Path(chosen)
+        if not target.suffix:
+            target = target.with_suffix(".zip")
+        sources = BundleSources(
+            store_path=self.sources.store_path,
+            log_dir=self.sources.log_dir,
+            profiles_dir=self.sources.profiles_dir,
+            environment={"qt": qVersion(), "PySide6": pyside_version, **self.sources.environment},
+        )
+        self._executor.submit(self._write, target, tuple(receipt_paths), profile, sources)
+        return True
+
+    def shutdown(self) -> None:
+        """Wait for a bundle being written (safe to call twice)."""
+        self._executor.shutdown(wait=True)
+
+    def _write(
+        self,
+        target: Path,
+        receipt_paths: tuple[str, ...],
+        profile: Profile | None,
+        sources: BundleSources,
+    ) -> None:
+        try:
+            path = write_support_bundle(
+                target, receipt_paths=receipt_paths, profile=profile, sources=sources
+            )
+        except SupportBundleError as error:
+            self.failed.emit(str(error))
+            return
+        except Exception as error:  # a bug: the person gets a line, the log the traceback
+            log.exception("the support bundle %s could not be written", target)
+            self.failed.emit(
+                f"Could not save the support bundle {target}: internal error "
+                f"{type(error).__name__}: {error}. The log has the details."
+            )
+            return
+        self.saved.emit(str(path))
