@@ -23,6 +23,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "deliveries",
         "print the receipt of a delivery (ID from `uploader-gui deliveries`)",
     ),
+    "support-bundle": (
+        "support_bundle",
+        "save a zip for the archive's help desk: logs, receipt, verdicts, versions, no secrets",
+    ),
 }
 
 
