@@ -63,13 +63,13 @@ CASES = {
         ended(OUT.WITH_PROBLEMS, "1 invalid, 2 failed", valid=7, invalid=1, failed=2),
         "Delivered with 1 invalid file and 2 failed files",
         "7 valid · 1 invalid · 2 failed of 10 files · took 3 min 05 s",
-        {"invalid", "retry", "receipt"},
+        {"invalid", "resend", "retry", "receipt"},
     ),
     OUT.TOO_MANY_FAILURES: (
         ended(OUT.TOO_MANY_FAILURES, "11 files failed validation", valid=0, invalid=11, total=20),
         "Stopped — Start again to resume (11 files failed validation)",
         "11 invalid · 9 not sent of 20 files · took 3 min 05 s",
-        {"invalid", "receipt"},
+        {"invalid", "resend", "receipt"},
     ),
     OUT.VALIDATOR_STOPPED: (
         ended(OUT.VALIDATOR_STOPPED, "the validator wrote nothing for 95 s", valid=4),
@@ -170,6 +170,7 @@ def visible_buttons(bar: TransferBar) -> set[str]:
     summary = bar.end_summary
     named = {
         "invalid": summary.invalid_button,
+        "resend": summary.resend_button,
         "retry": summary.retry_button,
         "receipt": summary.receipt_button,
     }
@@ -207,7 +208,11 @@ def test_a_delivery_with_problems_says_what_to_do_next(bar: TransferBar) -> None
     bar.show_end(event)
     step = bar.end_summary.next_step_label
     assert step.isVisible()
-    assert "Fix the invalid files, then Start again" in step.text()
+    assert "Fix the invalid files, then Send the fixed files again" in step.text()
+    # The button says what it really does: a new session, which sends every invalid file.
+    resend = bar.end_summary.resend_button
+    assert "new delivery session, as Start does" in resend.toolTip()
+    assert "every invalid file is sent again" in resend.toolTip()
     assert "Retry failed sends the failed files again" in step.text()
 
     bar.begin()
@@ -249,6 +254,7 @@ def test_a_late_progress_event_leaves_the_final_bar_alone(bar: TransferBar) -> N
         ("retry_button", "retryRequested"),
         ("receipt_button", "receiptRequested"),
         ("bundle_button", "supportBundleRequested"),
+        ("resend_button", "resendRequested"),
     ],
 )
 def test_each_next_step_button_asks_for_its_step(

@@ -52,6 +52,13 @@ from uploader_gui.ui.delivery_panel import DeliveryPanel
 from uploader_gui.ui.engine_bridge import EngineBridge
 from uploader_gui.ui.file_table_model import FileTableModel
 from uploader_gui.ui.problems_dialog import ProblemsDialog
+from uploader_gui.ui.resend_check import (
+    FIX_FIRST_CHOICE,
+    SEND_ANYWAY_CHOICE,
+    UNCHANGED_TITLE,
+    ResendCheck,
+    unchanged_text,
+)
 from uploader_gui.ui.support_bundle_saver import (
     BundleChooser,
     SupportBundleSaver,
@@ -96,10 +103,10 @@ class DeliveryView(QObject):
         self.is_closing = False
         self._profile_used: Profile | None = None
         self.bundle_saver = SupportBundleSaver(self, chooser=bundle_chooser)
-        if options is not None:
-            self.bundle_saver.sources = replace(
-                self.bundle_saver.sources, store_path=options.store_path
-            )
+        store_path = options.store_path if options is not None else None
+        self.bundle_saver.sources = replace(self.bundle_saver.sources, store_path=store_path)
+        self.resend_check = ResendCheck(self, store_path=store_path)
+        self.resend_check.checked.connect(self._on_resend_checked)
         self.bundle_saver.saved.connect(self._on_bundle_saved)
         self.bundle_saver.failed.connect(self._on_bundle_failed)
         panel.startRequested.connect(self.start)
@@ -111,6 +118,7 @@ class DeliveryView(QObject):
         bar.stopRequested.connect(lambda: self._command(SessionCommands.stop))
         bar.receiptRequested.connect(self.open_receipt)
         bar.supportBundleRequested.connect(self.save_support_bundle)
+        bar.resendRequested.connect(self.resend_fixed)
         bridge.sessionStateChanged.connect(self._on_state)
         bridge.transferProgressed.connect(self._on_progress)
         bridge.fileCountsChanged.connect(self._on_counts)
@@ -170,6 +178,31 @@ class DeliveryView(QObject):
             self._command(SessionCommands.retry_failed)
         else:
             self._panel.start_button.click()  # only if the panel allows a start now
+
+    @Slot()
+    def resend_fixed(self) -> None:
+        """A new session, as Start (it sends every invalid file again); first a look, off the
+        GUI thread, for invalid files unchanged since their verdict, which are asked about."""
+        if not self.controller.is_running:
+            self.resend_check.request(self.receipt_paths)
+
+    @Slot(object)
+    def _on_resend_checked(self, unchanged: list[str]) -> None:
+        if self.controller.is_running:
+            return
+        if not unchanged:
+            self._panel.start_button.click()  # only if the panel allows a start now
+            return
+
+        def chosen(choice: str) -> None:
+            if choice == SEND_ANYWAY_CHOICE:
+                self._panel.start_button.click()
+
+        text = unchanged_text(len(unchanged))
+        choices = (SEND_ANYWAY_CHOICE, FIX_FIRST_CHOICE)
+        self._keep(
+            choice_box(self._window, UNCHANGED_TITLE, text, choices, FIX_FIRST_CHOICE, chosen)
+        )
 
     @Slot()
     def show_invalid_files(self) -> None:
@@ -243,6 +276,7 @@ class DeliveryView(QObject):
             self.invalid_dialog.close()
         self.controller.shutdown()
         self.bundle_saver.shutdown()
+        self.resend_check.shutdown()
 
     # --- what the session reports ---------------------------------------------------------------
 

@@ -1,13 +1,14 @@
 """The end of a delivery, said plainly: what it came to, the files by result, how long it took,
-and only the next steps that apply (Show invalid files, Retry failed, Open receipt), and always
+and only the next steps that apply (Show invalid files, Send the fixed files again, Retry failed,
+Open receipt), and always
 Save support bundle… (the zip a partner sends the archive's help desk) with how its saving went.
 
 Shown by the `TransferBar` in place of the state line and the run's buttons once the session
 ended, so the window no longer ends on one grey "Ended stopped: …" line beside Pause and a bar
 at 99 %. It only says what was clicked; `DeliveryView` decides what that does.
 
-Not offered: re-sending fixed invalid files within the ended session (Start again sends every
-invalid file again, which is what the text tells the person).
+Send the fixed files again is a new session, as Start is (PROTOCOL.md §9: a new session sends
+every invalid file again), and its text and tooltip say so; the ended session sends nothing more.
 """
 
 from __future__ import annotations
@@ -57,7 +58,10 @@ def next_step_text(ended: SessionEnded) -> str:
     """What to do about the files with problems, if any."""
     steps = []
     if ended.files_invalid:
-        steps.append("Fix the invalid files, then Start again: they are sent again.")
+        steps.append(
+            "Fix the invalid files, then Send the fixed files again (a new session, as Start): "
+            "every invalid file is sent again."
+        )
     if ended.files_failed:
         steps.append("Retry failed sends the failed files again.")
     return " ".join(steps)
@@ -95,6 +99,7 @@ class EndSummary(QWidget):
     """The outcome, the results and the next-step buttons of an ended delivery."""
 
     invalidFilesRequested = Signal()
+    resendRequested = Signal()
     retryRequested = Signal()
     receiptRequested = Signal()
     supportBundleRequested = Signal()
@@ -111,6 +116,11 @@ class EndSummary(QWidget):
         self.next_step_label.setWordWrap(True)
         self.invalid_button = QPushButton("Show &invalid files")
         self.invalid_button.setToolTip("List the invalid files and what the archive said")
+        self.resend_button = QPushButton("&Send the fixed files again")
+        self.resend_button.setToolTip(
+            "Start a new delivery session, as Start does: every invalid file is sent again, "
+            "so fix them first"
+        )
         self.retry_button = QPushButton("&Retry failed")
         self.retry_button.setToolTip("Start again: the failed files are sent again")
         self.receipt_button = QPushButton("Open &receipt")
@@ -126,6 +136,7 @@ class EndSummary(QWidget):
         self.bundle_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.bundle_label.hide()
         self.invalid_button.clicked.connect(self.invalidFilesRequested)
+        self.resend_button.clicked.connect(self.resendRequested)
         self.retry_button.clicked.connect(self.retryRequested)
         self.receipt_button.clicked.connect(self.receiptRequested)
         self.bundle_button.clicked.connect(self.supportBundleRequested)
@@ -141,7 +152,13 @@ class EndSummary(QWidget):
         layout.addWidget(self.bundle_label)
 
     def buttons(self) -> tuple[QPushButton, ...]:
-        return (self.invalid_button, self.retry_button, self.receipt_button, self.bundle_button)
+        return (
+            self.invalid_button,
+            self.resend_button,
+            self.retry_button,
+            self.receipt_button,
+            self.bundle_button,
+        )
 
     def show_end(self, ended: SessionEnded, elapsed_s: float | None) -> None:
         self.outcome_label.setText(outcome_text(ended))
@@ -150,6 +167,7 @@ class EndSummary(QWidget):
         self.next_step_label.setText(step)
         self.next_step_label.setVisible(bool(step))
         self.invalid_button.setVisible(ended.files_invalid > 0)
+        self.resend_button.setVisible(ended.files_invalid > 0)
         self.retry_button.setVisible(ended.files_failed > 0)
         self.receipt_button.setVisible(bool(ended.receipt_paths))
         self.bundle_button.setEnabled(True)

@@ -92,6 +92,7 @@ class TransferBar(QWidget):
     receiptRequested = Signal()
     invalidFilesRequested = Signal()
     supportBundleRequested = Signal()
+    resendRequested = Signal()
 
     # The session is waiting for the network (True, with the state's detail) or no longer
     # (False, ""): the hook for an offline banner.
@@ -137,6 +138,7 @@ class TransferBar(QWidget):
         self.end_summary.retryRequested.connect(self.retryRequested)
         self.end_summary.invalidFilesRequested.connect(self.invalidFilesRequested)
         self.end_summary.supportBundleRequested.connect(self.supportBundleRequested)
+        self.end_summary.resendRequested.connect(self.resendRequested)
         self.set_running(False)
         self.hide()
 

@@ -43,6 +43,7 @@ from uploader_gui.core.engine.receipt import receipt_json_text
 from uploader_gui.core.errors import FatalError, UserInputError
 from uploader_gui.logging_setup import SecretRedactor
 from uploader_gui.store.state_store import StateStore
+from uploader_gui.wiring.invalid_files import delivery_key_of_receipts
 from uploader_gui.wiring.receipt_writer import receipt_of
 
 BUNDLE_FORMAT = "uploader-gui support bundle"
@@ -96,7 +97,7 @@ def write_support_bundle(
     sources = sources or BundleSources()
     redactor = redactor or SecretRedactor()
     members: dict[str, str] = {}
-    key = delivery_key if delivery_key is not None else _key_from_receipts(receipt_paths)
+    key = delivery_key if delivery_key is not None else delivery_key_of_receipts(receipt_paths)
     summary = _delivery_summary(sources.store_path, key)
     receipt_text = summary.pop("receipt", None)
     members[SUMMARY_NAME] = _json_text(summary)
@@ -157,15 +158,6 @@ def _read_text(path: Path) -> str:
         return path.read_text(encoding="utf-8", errors="replace")
     except OSError as error:
         return f"(could not read {path}: {error.strerror or error})\n"
-
-
-def _key_from_receipts(receipt_paths: Sequence[str]) -> int | None:
-    for path in receipt_paths:
-        if Path(path).suffix.lower() != ".json":
-            continue
-        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-            return int(json.loads(Path(path).read_text("utf-8"))["delivery"]["delivery_key"])
-    return None
 
 
 def _delivery_summary(store_path: Path | None, key: int | None) -> dict[str, Any]:
