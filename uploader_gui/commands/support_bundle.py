@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from uploader_gui.commands import command_help
 from uploader_gui.core.errors import FatalError
+from uploader_gui.core.formatting import support_bundle_file_name
 from uploader_gui.store.state_store import StateStore
 from uploader_gui.wiring.support_bundle import (
     BundleSources,
     SupportBundleError,
-    default_bundle_name,
     write_support_bundle,
 )
 
@@ -48,7 +49,7 @@ def add_parser(subparsers: Any) -> None:
 
 def save_bundle(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    target = args.output or Path(default_bundle_name())
+    target = args.output or Path(support_bundle_file_name(datetime.now(UTC)))
     if args.delivery is not None:
         try:
             with StateStore(args.store) as store:

@@ -5,6 +5,8 @@ Pure functions with no Qt, so the table model, the status bar and tests share on
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from uploader_gui.core.engine.file_states import FileState
 
 _SIZE_UNITS = ("KiB", "MiB", "GiB", "TiB", "PiB")
@@ -50,3 +52,9 @@ def exact_bytes_text(size_bytes: int) -> str:
 def state_label(value: str) -> str:
     """What people read for a state value: `"pending"` → `"queued"`; unknown values as they are."""
     return _STATE_LABELS.get(value, value)
+
+
+def support_bundle_file_name(now: datetime) -> str:
+    """`uploader-gui-support-20261203T070500Z.zip`: the support bundle's suggested name (the
+    window's save dialog and the CLI's default), dated so a second one does not replace it."""
+    return f"uploader-gui-support-{now.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}.zip"

@@ -11,7 +11,6 @@ written), so the window never freezes and never leaves a lock behind.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -102,9 +101,8 @@ class DeliveryView(QObject):
         self.invalid_dialog: ProblemsDialog | None = None
         self.is_closing = False
         self._profile_used: Profile | None = None
-        self.bundle_saver = SupportBundleSaver(self, chooser=bundle_chooser)
         store_path = options.store_path if options is not None else None
-        self.bundle_saver.sources = replace(self.bundle_saver.sources, store_path=store_path)
+        self.bundle_saver = SupportBundleSaver(self, chooser=bundle_chooser, store_path=store_path)
         self.resend_check = ResendCheck(self, store_path=store_path)
         self.resend_check.checked.connect(self._on_resend_checked)
         self.bundle_saver.saved.connect(self._on_bundle_saved)

@@ -13,7 +13,6 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from uploader_gui.core.formatting import count_text
-from uploader_gui.wiring.invalid_files import unchanged_invalid_files
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +46,9 @@ class ResendCheck(QObject):
         self._executor.shutdown(wait=True, cancel_futures=True)
 
     def _run(self, receipt_paths: tuple[str, ...]) -> None:
+        # Imported here, on the worker: the wiring stays off the GUI thread (and its start).
+        from uploader_gui.wiring.invalid_files import unchanged_invalid_files
+
         try:
             unchanged = unchanged_invalid_files(receipt_paths, self.store_path)
         except Exception:  # a bug: no warning, but the start is not blocked by it

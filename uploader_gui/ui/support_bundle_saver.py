@@ -2,7 +2,8 @@
 injects), then write the zip on a worker thread (`wiring.support_bundle`: it reads the logs and
 the state store, which must not freeze the window) and say how it went on the GUI thread.
 
-`saved(path)` or `failed(message)`; the message names the file and the fix.
+`saved(path)` or `failed(message)`; the message names the file and the fix. The wiring is
+imported on the worker, so the window never loads it on its own thread.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6 import __version__ as pyside_version
@@ -17,12 +19,7 @@ from PySide6.QtCore import QObject, QStandardPaths, Signal, qVersion
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from uploader_gui.core.delivery.profile import Profile
-from uploader_gui.wiring.support_bundle import (
-    BundleSources,
-    SupportBundleError,
-    default_bundle_name,
-    write_support_bundle,
-)
+from uploader_gui.core.formatting import support_bundle_file_name
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +36,7 @@ def ask_for_bundle_path(parent: QWidget, suggested: str) -> str | None:
 
 def suggested_bundle_path() -> str:
     folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return str(Path(folder or Path.home()) / default_bundle_name())
+    return str(Path(folder or Path.home()) / support_bundle_file_name(datetime.now(UTC)))
 
 
 def saved_text(path: str) -> str:
@@ -57,11 +54,11 @@ class SupportBundleSaver(QObject):
         parent: QObject | None = None,
         *,
         chooser: BundleChooser = ask_for_bundle_path,
-        sources: BundleSources | None = None,
+        store_path: Path | None = None,
     ) -> None:
         super().__init__(parent)
         self.chooser = chooser
-        self.sources = sources or BundleSources()
+        self.store_path = store_path  # None: the app's own; logs and profiles are the app's
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="support-bundle")
 
     def save(
@@ -74,13 +71,8 @@ class SupportBundleSaver(QObject):
         target = Path(chosen)
         if not target.suffix:
             target = target.with_suffix(".zip")
-        sources = BundleSources(
-            store_path=self.sources.store_path,
-            log_dir=self.sources.log_dir,
-            profiles_dir=self.sources.profiles_dir,
-            environment={"qt": qVersion(), "PySide6": pyside_version, **self.sources.environment},
-        )
-        self._executor.submit(self._write, target, tuple(receipt_paths), profile, sources)
+        versions = {"qt": qVersion(), "PySide6": pyside_version}
+        self._executor.submit(self._write, target, tuple(receipt_paths), profile, versions)
         return True
 
     def shutdown(self) -> None:
@@ -92,8 +84,15 @@ class SupportBundleSaver(QObject):
         target: Path,
         receipt_paths: tuple[str, ...],
         profile: Profile | None,
-        sources: BundleSources,
+        versions: dict[str, str],
     ) -> None:
+        from uploader_gui.wiring.support_bundle import (
+            BundleSources,
+            SupportBundleError,
+            write_support_bundle,
+        )
+
+        sources = BundleSources(store_path=self.store_path, environment=versions)
         try:
             path = write_support_bundle(
                 target, receipt_paths=receipt_paths, profile=profile, sources=sources

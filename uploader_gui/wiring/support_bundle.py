@@ -75,11 +75,6 @@ class BundleSources:
     environment: Mapping[str, str] = field(default_factory=dict)  # e.g. the window's Qt version
 
 
-def default_bundle_name(now: datetime | None = None) -> str:
-    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
-    return f"uploader-gui-support-{stamp}.zip"
-
-
 def write_support_bundle(
     target: Path,
     *,
