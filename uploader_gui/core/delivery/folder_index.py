@@ -176,6 +176,7 @@ def build_folder_index(
     progress = _Progress(clock)
     listed = _FolderWalk(root, options, skip, progress, emit, is_cancelled).run()
     listed.sort(key=lambda f: f.path)
+    emit(progress.snapshot())  # everything found, before the first file is read
     files = _read_all(listed, options, progress, skip, emit, is_cancelled, on_file_read)
     emit(progress.snapshot())
     index = FolderIndex(root, tuple(files), tuple(sorted(skipped, key=lambda e: e.path)))
