@@ -47,6 +47,9 @@ DRAIN_INTERVAL_MS = 100
 # Bounds one drain so a flood (e.g. 100k rows at once) is spread over ticks, never one long freeze.
 MAX_EVENTS_PER_DRAIN = 20_000
 MAX_ROWS_PER_DRAIN = 20_000
+# Found files wait, while more keep coming, until at least as many wait as are shown (so each
+# sort of the table at least doubles it) or for at most this many drains (about a second).
+MAX_DRAINS_FOUND_WAIT = 10
 STATE_AFTER_INDEXING = FileState.READY.value
 
 
@@ -136,6 +139,8 @@ class EngineBridge(QObject):
         self._generation = 0
         self._skipped: list[SkippedItem] = []
         self._pending_rows: deque[Iterator[FileRow]] = deque()
+        self._found: list[tuple[str, int]] = []  # found while indexing, not yet in the model
+        self._drains_found_waited = 0
         self._pending_summary: IndexSummary | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
@@ -170,6 +175,7 @@ class EngineBridge(QObject):
         self._generation += 1
         self._skipped.clear()
         self._pending_rows.clear()
+        self._found.clear()
         self._pending_summary = None
         self._model.clear()
         self.skippedChanged.emit(0)
@@ -192,6 +198,7 @@ class EngineBridge(QObject):
                 self._collect(event, batch)
                 batch.applied += 1
         self._apply(batch)
+        self._feed_found(is_still_arriving=batch.has_found)
         self._feed_rows()
         if batch.applied:
             self.batchApplied.emit(batch.applied)
@@ -199,9 +206,8 @@ class EngineBridge(QObject):
 
     def _collect(self, event: Event, batch: _Batch) -> None:
         if isinstance(event, IndexFilesFound):
-            self._pending_rows.append(
-                FileRow(path, size_bytes, STATE_AFTER_INDEXING) for path, size_bytes in event.files
-            )
+            self._found.extend(event.files)
+            batch.has_found = True
         elif isinstance(event, IndexProgressed):
             batch.progress = event
         elif isinstance(event, IndexEntrySkipped):
@@ -267,6 +273,7 @@ class EngineBridge(QObject):
         files = folder_index.files
         # Found files not yet shown are superseded; shown ones the index left out go.
         self._pending_rows.clear()
+        self._found.clear()
         self._model.retain_paths({f.path for f in files})
         self._pending_rows.append(
             FileRow(f.path, f.size_bytes, STATE_AFTER_INDEXING)
@@ -288,9 +295,26 @@ class EngineBridge(QObject):
     def _drop_run_rows(self) -> None:
         """The current run ended without an index: no file it found stays in the table."""
         self._pending_rows.clear()
+        self._found.clear()
         self._pending_summary = None
         if self._model.rowCount():
             self._model.clear()
+
+    def _feed_found(self, *, is_still_arriving: bool) -> None:
+        """Show up to MAX_ROWS_PER_DRAIN found files in one append, unless more are coming and
+        too few wait yet: sorting the whole table once per small batch would cost the indexer
+        (it shares the GIL with this thread) more than the rows are worth."""
+        if not self._found:
+            return
+        self._drains_found_waited += 1
+        too_few = len(self._found) < min(self._model.rowCount(), MAX_ROWS_PER_DRAIN)
+        if is_still_arriving and too_few and self._drains_found_waited < MAX_DRAINS_FOUND_WAIT:
+            return
+        shown, self._found = self._found[:MAX_ROWS_PER_DRAIN], self._found[MAX_ROWS_PER_DRAIN:]
+        self._drains_found_waited = 0
+        self._model.append_rows(
+            FileRow(path, size_bytes, STATE_AFTER_INDEXING) for path, size_bytes in shown
+        )
 
     def _feed_rows(self) -> None:
         """Move up to MAX_ROWS_PER_DRAIN waiting rows into the model in ONE append (one sort),
@@ -312,6 +336,7 @@ class EngineBridge(QObject):
 @dataclass
 class _Batch:
     applied: int = 0
+    has_found: bool = False
     started_root: str | None = None
     progress: IndexProgressed | None = None
     skipped: list[SkippedItem] = field(default_factory=list)
