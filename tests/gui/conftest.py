@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +125,50 @@ class GatedIndexer:
         try:
             check = is_cancelled if self.honours_cancel else (lambda: False)
             return build_folder_index(root, options, emit=emit, is_cancelled=check)
+        finally:
+            self.returned.set()
+
+
+class ReadGate:
+    """The real `build_folder_index`, with its first file read held until released.
+
+    The walk runs in full (so every found file can reach the table) and then waits at the
+    first file's read: a test sees the window mid-index without any timing. Reading is on one
+    thread, in path order. `change_when_read` is a path appended to as it is read, so the
+    index finds it changed: a problem found after the file was listed.
+    """
+
+    def __init__(self, change_when_read: str | None = None) -> None:
+        self.change_when_read = change_when_read
+        self.reading = threading.Event()
+        self.released = threading.Event()
+        self.returned = threading.Event()
+
+    def __call__(
+        self,
+        root: Path,
+        options: IndexOptions,
+        *,
+        emit: Callable[[Any], None],
+        is_cancelled: Callable[[], bool],
+    ) -> Any:
+
+        def on_file_read(path: str) -> None:
+            self.reading.set()
+            while not self.released.wait(0.01) and not is_cancelled():
+                pass
+            if path == self.change_when_read:
+                with (Path(root) / path).open("ab") as stream:
+                    stream.write(b"more")
+
+        try:
+            return build_folder_index(
+                root,
+                replace(options, workers=1),
+                emit=emit,
+                is_cancelled=is_cancelled,
+                on_file_read=on_file_read,
+            )
         finally:
             self.returned.set()
 

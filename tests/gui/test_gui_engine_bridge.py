@@ -11,10 +11,16 @@ from pytestqt.qtbot import QtBot
 
 from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.delivery.folder_index import FolderIndex, SkippedEntry
-from uploader_gui.core.events import FileStateChanged, IndexEntrySkipped, IndexProgressed
+from uploader_gui.core.events import (
+    FileStateChanged,
+    IndexEntrySkipped,
+    IndexFilesFound,
+    IndexProgressed,
+)
 from uploader_gui.ui.engine_bridge import (
     MAX_ROWS_PER_DRAIN,
     EngineBridge,
+    IndexCancelled,
     IndexFailed,
     IndexResultReady,
     IndexSummary,
@@ -116,3 +122,82 @@ def test_starting_a_new_run_clears_the_table_and_skipped_list(qtbot: QtBot) -> N
     bridge.begin_generation()
     assert model.rowCount() == 0
     assert bridge.skipped == ()
+
+
+def found(paths_and_sizes: list[tuple[str, int]]) -> IndexFilesFound:
+    return IndexFilesFound(tuple(paths_and_sizes))
+
+
+def table(model: FileTableModel) -> dict[str, int]:
+    return {model.path_at(row): model.size_at(row) for row in range(model.rowCount())}
+
+
+def test_files_found_while_indexing_are_shown_before_the_index_finishes(qtbot: QtBot) -> None:
+    bridge, model = make_bridge(qtbot)
+    finished = Counter()
+    bridge.indexFinished.connect(finished)
+    emit = bridge.emitter_for(bridge.begin_generation())
+    emit(found([("f/000002.dat", 2), ("f/000000.dat", 0)]))
+    emit(found([("f/000001.dat", 1)]))
+    bridge.drain_now()
+    assert table(model) == {"f/000000.dat": 0, "f/000001.dat": 1, "f/000002.dat": 2}
+    assert finished.calls == []
+
+
+def test_found_rows_arrive_at_most_max_rows_per_drain_at_a_time(qtbot: QtBot) -> None:
+    bridge, model = make_bridge(qtbot)
+    inserts: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _p, first, last: inserts.append((first, last)))
+    emit = bridge.emitter_for(bridge.begin_generation())
+    batch = 2_000
+    total = 2 * MAX_ROWS_PER_DRAIN + batch
+    for start in range(0, total, batch):
+        emit(found([(f"f/{i:06d}.dat", i) for i in range(start, start + batch)]))
+    counts = []
+    while model.rowCount() < total:
+        bridge.drain_now()
+        counts.append(model.rowCount())
+    # One insert (so one sort) per drain, however many batches the drain took.
+    assert counts == [MAX_ROWS_PER_DRAIN, 2 * MAX_ROWS_PER_DRAIN, total]
+    assert len(inserts) == 3
+
+
+def test_the_finished_index_removes_found_files_it_left_out_and_corrects_sizes(
+    qtbot: QtBot,
+) -> None:
+    bridge, model = make_bridge(qtbot)
+    emit = bridge.emitter_for(bridge.begin_generation())
+    # Found early: f/000001.dat then changed while read (a problem); f/000002.dat grew.
+    emit(found([("f/000000.dat", 0), ("f/000001.dat", 1), ("f/000002.dat", 99)]))
+    bridge.drain_now()
+    assert model.rowCount() == 3
+    index = folder_index(4)
+    problem = SkippedEntry("f/000001.dat", "changed while it was being read", False, True)
+    files = tuple(f for f in index.files if f.path != "f/000001.dat")
+    emit(IndexResultReady(FolderIndex(index.root, files, (problem,))))
+    with qtbot.waitSignal(bridge.indexFinished) as finished:
+        pass
+    assert table(model) == {"f/000000.dat": 0, "f/000002.dat": 2, "f/000003.dat": 3}
+    assert finished.args[0].problem_count == 1
+
+
+def test_a_cancelled_or_failed_run_leaves_none_of_its_found_rows(qtbot: QtBot) -> None:
+    bridge, model = make_bridge(qtbot)
+    for ending in (IndexCancelled("/data/survey"), IndexFailed("/data/survey", "gone")):
+        emit = bridge.emitter_for(bridge.begin_generation())
+        emit(found([(f"f/{i:06d}.dat", i) for i in range(MAX_ROWS_PER_DRAIN + 5)]))
+        bridge.drain_now()
+        assert model.rowCount() == MAX_ROWS_PER_DRAIN  # the rest still waits
+        emit(ending)
+        bridge.drain_now()
+        bridge.drain_now()
+        assert model.rowCount() == 0
+
+
+def test_found_rows_of_a_replaced_run_never_reach_the_table(qtbot: QtBot) -> None:
+    bridge, model = make_bridge(qtbot)
+    old_emit = bridge.emitter_for(bridge.begin_generation())
+    bridge.emitter_for(bridge.begin_generation())
+    old_emit(found([("old.dat", 1)]))
+    bridge.drain_now()
+    assert model.rowCount() == 0

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from uploader_gui.ui.file_table_model import (
+    MAX_REMOVED_RUNS,
     SORT_ROLE,
     Column,
     FileRow,
@@ -156,6 +157,41 @@ def test_rows_appended_while_sorted_land_in_sorted_place() -> None:
     model.append_rows([FileRow("a.txt", 1, "ready")])
     assert [model.path_at(r) for r in range(3)] == ["a.txt", "m.txt", "z.txt"]
     assert model.row_of("a.txt") == 0
+
+
+def test_retain_paths_removes_the_rest_in_one_removal_per_run(qtmodeltester: Any) -> None:
+    model = FileTableModel()
+    qtmodeltester.check(model, force_py=True)  # keeps checking every signal from here on
+    model.append_rows(rows(10))
+    model.update_states({"dir/file-000008.dat": "failed"})
+    removed: list[tuple[int, int]] = []
+    model.rowsRemoved.connect(lambda _parent, first, last: removed.append((first, last)))
+    gone = {f"dir/file-{i:06d}.dat" for i in (2, 3, 4, 8)}
+    keep = {row.path for row in rows(10)} - gone
+    assert model.retain_paths(keep) == 4
+    assert sorted(removed) == [(2, 4), (8, 8)]
+    assert [model.path_at(r) for r in range(model.rowCount())] == sorted(keep)
+    assert model.row_of("dir/file-000009.dat") == 5
+    assert model.row_of("dir/file-000003.dat") is None
+    assert model.total_size_bytes == sum(i * 1000 for i in (0, 1, 5, 6, 7, 9))
+    assert model.state_counts() == {"ready": 6}
+    assert model.retain_paths(keep) == 0
+
+
+def test_retain_paths_of_scattered_rows_resets_once_and_keeps_the_order() -> None:
+    model = FileTableModel()
+    model.sort(Column.SIZE, Qt.SortOrder.DescendingOrder)
+    count = 4 * MAX_REMOVED_RUNS
+    model.append_rows(rows(count))
+    resets: list[bool] = []
+    model.modelReset.connect(lambda: resets.append(True))
+    keep = {f"dir/file-{i:06d}.dat" for i in range(0, count, 2)}
+    assert model.retain_paths(keep) == count // 2
+    assert resets == [True]
+    paths = [model.path_at(r) for r in range(model.rowCount())]
+    assert paths == sorted(keep, reverse=True)
+    assert all(model.row_of(path) == row for row, path in enumerate(paths))
+    assert model.total_size_bytes == sum(i * 1000 for i in range(0, count, 2))
 
 
 def test_clear_empties_the_table() -> None:

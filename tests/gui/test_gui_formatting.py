@@ -54,6 +54,22 @@ def test_progress_before_the_total_is_known_counts_files_found() -> None:
     assert progress_fraction(by_files) == 0.25
 
 
+def test_listing_shows_files_and_bytes_found_and_files_a_second() -> None:
+    listing = IndexProgressed(
+        0, 123_456, 0, 5 * 1024**3, 0.0, files_per_s=12_345.6, is_listing=True
+    )
+    assert progress_text(listing) == "Listing: 123,456 files found · 5.00 GiB · 12,346 files/s"
+    assert progress_fraction(listing) is None  # the total is still growing
+
+
+def test_reading_shows_both_rates_with_thousands_separators() -> None:
+    reading = IndexProgressed(12_000, 100_000, 1024**3, 4 * 1024**3, 1024**2, files_per_s=2_500.0)
+    assert progress_text(reading) == (
+        "Indexing: 12,000 of 100,000 files · 1.00 GiB of 4.00 GiB · 1.00 MiB/s · 2,500 files/s"
+    )
+    assert progress_fraction(reading) == 0.25
+
+
 def test_summary_names_junk_and_problems_separately() -> None:
     summary = IndexSummary(
         root=str(Path("/data")),

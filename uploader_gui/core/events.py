@@ -50,6 +50,21 @@ class IndexProgressed(Event):
     bytes_done: int
     bytes_total: int
     rate_bytes_per_s: float
+    # While listing (before any file is read): files found per second, and that it is listing.
+    files_per_s: float = 0.0
+    is_listing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IndexFilesFound(Event):
+    """Files the walk listed since the last such event, as (path, size_bytes), in walk order.
+
+    Throttled (a batch every ~2,000 files or ~100 ms). A file found may still be left out of
+    the finished index (it vanished or changed when read): `IndexFinished`'s index is the
+    authority on what is in it.
+    """
+
+    files: tuple[tuple[str, int], ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from uploader_gui.core.engine.session_states import SessionOutcome
 from uploader_gui.core.events import (
     Event,
     IndexEntrySkipped,
+    IndexFilesFound,
     IndexFinished,
     IndexProgressed,
     IndexStarted,
@@ -39,7 +40,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SHUTDOWN_TIMEOUT_MS = 120_000
-SESSION_LISTING_EVENTS = (IndexStarted, IndexProgressed, IndexEntrySkipped, IndexFinished)
+SESSION_LISTING_EVENTS = (
+    IndexStarted,
+    IndexProgressed,
+    IndexFilesFound,
+    IndexEntrySkipped,
+    IndexFinished,
+)
 SessionFactory = Callable[[], "DeliverySession"]
 
 

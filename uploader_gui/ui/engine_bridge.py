@@ -8,6 +8,12 @@ keeps the window responsive at 50k files.
 
 Each indexing run gets a generation number; events tagged with an older generation (a run that
 was cancelled because another folder was dropped) are dropped when drained.
+
+Rows stream in while a folder is indexed: each `IndexFilesFound` batch the walk reports is
+appended (at most MAX_ROWS_PER_DRAIN rows a drain, in one insert, so the model sorts once a
+drain). The finished index is the authority: when it arrives, rows it left out (a file that
+vanished or changed when read) are removed and the rest are added or corrected, so the table
+ends with exactly its files. A run that is cancelled or fails takes its rows with it.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.events import (
     Event,
     IndexEntrySkipped,
+    IndexFilesFound,
     IndexFinished,
     IndexProgressed,
     IndexStarted,
@@ -40,6 +47,9 @@ DRAIN_INTERVAL_MS = 100
 # Bounds one drain so a flood (e.g. 100k rows at once) is spread over ticks, never one long freeze.
 MAX_EVENTS_PER_DRAIN = 20_000
 MAX_ROWS_PER_DRAIN = 20_000
+# Found files wait, while more keep coming, until at least as many wait as are shown (so each
+# sort of the table at least doubles it) or for at most this many drains (about a second).
+MAX_DRAINS_FOUND_WAIT = 10
 STATE_AFTER_INDEXING = FileState.READY.value
 
 
@@ -100,7 +110,7 @@ class EngineBridge(QObject):
 
     indexStarted = Signal(str)  # root
     indexProgressed = Signal(object)  # the latest IndexProgressed of a drain
-    indexFinished = Signal(object)  # IndexSummary, once every row is in the model
+    indexFinished = Signal(object)  # IndexSummary, once the model holds exactly its files
     indexFailed = Signal(object)  # IndexFailed
     indexCancelled = Signal(str)  # root
     skippedChanged = Signal(int)  # how many entries are skipped so far
@@ -129,6 +139,8 @@ class EngineBridge(QObject):
         self._generation = 0
         self._skipped: list[SkippedItem] = []
         self._pending_rows: deque[Iterator[FileRow]] = deque()
+        self._found: list[tuple[str, int]] = []  # found while indexing, not yet in the model
+        self._drains_found_waited = 0
         self._pending_summary: IndexSummary | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
@@ -163,6 +175,7 @@ class EngineBridge(QObject):
         self._generation += 1
         self._skipped.clear()
         self._pending_rows.clear()
+        self._found.clear()
         self._pending_summary = None
         self._model.clear()
         self.skippedChanged.emit(0)
@@ -185,13 +198,17 @@ class EngineBridge(QObject):
                 self._collect(event, batch)
                 batch.applied += 1
         self._apply(batch)
+        self._feed_found(is_still_arriving=batch.has_found)
         self._feed_rows()
         if batch.applied:
             self.batchApplied.emit(batch.applied)
         return batch.applied
 
     def _collect(self, event: Event, batch: _Batch) -> None:
-        if isinstance(event, IndexProgressed):
+        if isinstance(event, IndexFilesFound):
+            self._found.extend(event.files)
+            batch.has_found = True
+        elif isinstance(event, IndexProgressed):
             batch.progress = event
         elif isinstance(event, IndexEntrySkipped):
             # Whether it blocks the index is known only from the finished index (see below).
@@ -204,8 +221,10 @@ class EngineBridge(QObject):
         elif isinstance(event, IndexFinished):
             pass  # the totals come with IndexResultReady, together with the rows
         elif isinstance(event, IndexFailed):
+            self._drop_run_rows()
             batch.failures.append(event)
         elif isinstance(event, IndexCancelled):
+            self._drop_run_rows()
             batch.cancelled_root = event.root
         elif not batch.session.collect(event):
             log.debug("event not shown in the window: %r", event)
@@ -252,8 +271,14 @@ class EngineBridge(QObject):
         ]
         self.skippedChanged.emit(len(self._skipped))
         files = folder_index.files
+        # Found files not yet shown are superseded; shown ones the index left out go.
+        self._pending_rows.clear()
+        self._found.clear()
+        self._model.retain_paths({f.path for f in files})
         self._pending_rows.append(
-            FileRow(f.path, f.size_bytes, STATE_AFTER_INDEXING) for f in files
+            FileRow(f.path, f.size_bytes, STATE_AFTER_INDEXING)
+            for f in files
+            if not self._is_shown_as(f.path, f.size_bytes)
         )
         self._pending_summary = IndexSummary(
             root=str(folder_index.root),
@@ -263,16 +288,46 @@ class EngineBridge(QObject):
             folder_index=folder_index,
         )
 
+    def _is_shown_as(self, path: str, size_bytes: int) -> bool:
+        row = self._model.row_of(path)
+        return row is not None and self._model.size_at(row) == size_bytes
+
+    def _drop_run_rows(self) -> None:
+        """The current run ended without an index: no file it found stays in the table."""
+        self._pending_rows.clear()
+        self._found.clear()
+        self._pending_summary = None
+        if self._model.rowCount():
+            self._model.clear()
+
+    def _feed_found(self, *, is_still_arriving: bool) -> None:
+        """Show up to MAX_ROWS_PER_DRAIN found files in one append, unless more are coming and
+        too few wait yet: sorting the whole table once per small batch would cost the indexer
+        (it shares the GIL with this thread) more than the rows are worth."""
+        if not self._found:
+            return
+        self._drains_found_waited += 1
+        too_few = len(self._found) < min(self._model.rowCount(), MAX_ROWS_PER_DRAIN)
+        if is_still_arriving and too_few and self._drains_found_waited < MAX_DRAINS_FOUND_WAIT:
+            return
+        shown, self._found = self._found[:MAX_ROWS_PER_DRAIN], self._found[MAX_ROWS_PER_DRAIN:]
+        self._drains_found_waited = 0
+        self._model.append_rows(
+            FileRow(path, size_bytes, STATE_AFTER_INDEXING) for path, size_bytes in shown
+        )
+
     def _feed_rows(self) -> None:
-        """Move up to MAX_ROWS_PER_DRAIN waiting rows into the model, then report the summary."""
-        budget = MAX_ROWS_PER_DRAIN
-        while self._pending_rows and budget > 0:
+        """Move up to MAX_ROWS_PER_DRAIN waiting rows into the model in ONE append (one sort),
+        then report the summary."""
+        rows: list[FileRow] = []
+        while self._pending_rows and len(rows) < MAX_ROWS_PER_DRAIN:
+            budget = MAX_ROWS_PER_DRAIN - len(rows)
             chunk = list(itertools.islice(self._pending_rows[0], budget))
             if len(chunk) < budget:
                 self._pending_rows.popleft()
-            budget -= len(chunk)
-            if chunk:
-                self._model.append_rows(chunk)
+            rows.extend(chunk)
+        if rows:
+            self._model.append_rows(rows)
         if not self._pending_rows and self._pending_summary is not None:
             summary, self._pending_summary = self._pending_summary, None
             self.indexFinished.emit(summary)
@@ -281,6 +336,7 @@ class EngineBridge(QObject):
 @dataclass
 class _Batch:
     applied: int = 0
+    has_found: bool = False
     started_root: str | None = None
     progress: IndexProgressed | None = None
     skipped: list[SkippedItem] = field(default_factory=list)

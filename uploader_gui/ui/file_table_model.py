@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +65,8 @@ _HEADER_TIPS = {
 NO_PROGRESS = -1
 # More runs of changed rows than this in one batch are announced as one layout change.
 MAX_CHANGED_RUNS = 1_000
+# More runs of removed rows than this are removed with one model reset, not run by run.
+MAX_REMOVED_RUNS = 100
 # States where the whole file is on the archive, and where nothing of it counts any more.
 _FULLY_SENT_STATES = frozenset({FileState.DONE.value, FileState.VALID.value})
 _RESET_STATES = frozenset({FileState.READY.value, FileState.HASHING.value})
@@ -242,6 +244,36 @@ class FileTableModel(QAbstractTableModel):
             if 0 <= self._sort_column < len(Column):
                 self._apply_sort()
         return len(new_rows)
+
+    def retain_paths(self, keep: Collection[str]) -> int:
+        """Remove every row whose path is not in `keep` (a finished index drops files found
+        early); ONE `beginRemoveRows` per contiguous run, or one reset when they are scattered.
+
+        Returns how many rows were removed; the order of the others is kept.
+        """
+        doomed = [row for row, path in enumerate(self._paths) if path not in keep]
+        if not doomed:
+            return 0
+        for row in doomed:
+            self._state_counts[self._states[row]] -= 1
+            self._total_size_bytes -= self._sizes[row]
+            self._speeds.forget(self._paths[row])
+        runs = contiguous_ranges(doomed)
+        if len(runs) > MAX_REMOVED_RUNS:
+            self.beginResetModel()
+            doomed_rows = set(doomed)
+            for column in self._columns():
+                column[:] = [value for row, value in enumerate(column) if row not in doomed_rows]
+            self._row_by_path = {path: row for row, path in enumerate(self._paths)}
+            self.endResetModel()
+            return len(doomed)
+        for start, stop in reversed(runs):
+            self.beginRemoveRows(QModelIndex(), start, stop)
+            for column in self._columns():
+                del column[start : stop + 1]
+            self.endRemoveRows()
+        self._row_by_path = {path: row for row, path in enumerate(self._paths)}
+        return len(doomed)
 
     def update_states(self, changes: Mapping[str, str] | Iterable[tuple[str, str]]) -> int:
         """Set states by path; ONE `dataChanged` per contiguous run of changed rows.

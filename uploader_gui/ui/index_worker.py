@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
@@ -132,7 +132,8 @@ class IndexRunner(QObject):
         super().__init__(parent)
         self._index_folder = index_folder
         self._bridge = bridge
-        self._options = options or IndexOptions()
+        # The window shows files as the walk finds them, before they are read.
+        self._options = replace(options or IndexOptions(), reports_files_found=True)
         self._runs: list[_Run] = []
         self._current: _Run | None = None
 

@@ -1,6 +1,7 @@
 """The strip at the bottom of the window: what is happening now, how far along, what was skipped.
 
-While indexing: files and bytes done of the total, the rate, a progress bar and a Stop button.
+While listing: files and bytes found, and files found a second. While reading: files and bytes
+done of the total, the rate in bytes and in files a second, a progress bar and a Stop button.
 When done: N files, the total size, and a "Skipped (N)" button when anything was left out.
 """
 
@@ -18,7 +19,15 @@ PROGRESS_STEPS = 1000
 
 
 def progress_text(event: IndexProgressed) -> str:
-    """`Indexing: 1,234 of 5,000 files · 1.20 GiB of 4.00 GiB · 120 MiB/s`."""
+    """`Indexing: 1,234 of 5,000 files · 1.20 GiB of 4.00 GiB · 120 MiB/s · 2,345 files/s`,
+    or while the folder is listed `Listing: 12,345 files found · 4.00 GiB · 8,000 files/s`."""
+    if event.is_listing:
+        parts = [f"Listing: {count_text(event.files_total, 'file')} found"]
+        if event.bytes_total:
+            parts.append(human_size(event.bytes_total))
+        if event.files_per_s > 0:
+            parts.append(_files_rate_text(event.files_per_s))
+        return " · ".join(parts)
     if event.files_total:
         files = f"{event.files_done:,} of {count_text(event.files_total, 'file')}"
     else:
@@ -28,11 +37,20 @@ def progress_text(event: IndexProgressed) -> str:
         parts.append(f"{human_size(event.bytes_done)} of {human_size(event.bytes_total)}")
     if event.rate_bytes_per_s > 0:
         parts.append(human_rate(event.rate_bytes_per_s))
+    if event.files_per_s > 0:
+        parts.append(_files_rate_text(event.files_per_s))
     return " · ".join(parts)
 
 
+def _files_rate_text(files_per_s: float) -> str:
+    return f"{round(files_per_s):,} files/s"
+
+
 def progress_fraction(event: IndexProgressed) -> float | None:
-    """How far along, by bytes when the total is known, else by files; None when unknown."""
+    """How far along, by bytes when the total is known, else by files; None when unknown
+    (while listing, the total is still growing)."""
+    if event.is_listing:
+        return None
     if event.bytes_total > 0:
         return min(1.0, event.bytes_done / event.bytes_total)
     if event.files_total > 0:

@@ -22,6 +22,8 @@ Decisions, so that the index means the same thing everywhere:
   and a file that changed while it was read.
 - Cancelling (`is_cancelled`, polled on the calling thread) raises `IndexCancelledError`; a
   partial index is never returned.
+- With `reports_files_found`, the walk emits the files it lists in batches (`IndexFilesFound`)
+  so a window can show them before they are read; the finished index stays the authority.
 """
 
 from __future__ import annotations
@@ -50,12 +52,16 @@ from uploader_gui.core.errors import UploaderError, UserInputError
 from uploader_gui.core.events import (
     Event,
     IndexEntrySkipped,
+    IndexFilesFound,
     IndexFinished,
     IndexProgressed,
     IndexStarted,
 )
 
 PROGRESS_INTERVAL_S = 0.2
+# Files found are reported at least this often while listing, and in batches of at most so many.
+FOUND_INTERVAL_S = 0.1
+FOUND_BATCH_FILES = 2_000
 
 # casefolded name -> what it is
 _JUNK_NAMES = {
@@ -82,6 +88,8 @@ class IndexOptions:
     """What to list and how: checksums, exclude globs, junk skipping, threads, read size.
 
     `leave_out` names files this run writes (the index itself): never listed, noted as skipped.
+    `reports_files_found`: emit `IndexFilesFound` batches while listing (off for the CLI, whose
+    JSON lines would otherwise carry every path twice).
     """
 
     compute_checksums: bool = True
@@ -90,6 +98,7 @@ class IndexOptions:
     workers: int = DEFAULT_WORKERS
     chunk_bytes: int = DEFAULT_CHUNK_BYTES
     leave_out: tuple[Path, ...] = ()
+    reports_files_found: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +176,7 @@ def build_folder_index(
     progress = _Progress(clock)
     listed = _FolderWalk(root, options, skip, progress, emit, is_cancelled).run()
     listed.sort(key=lambda f: f.path)
+    emit(progress.snapshot())  # everything found, before the first file is read
     files = _read_all(listed, options, progress, skip, emit, is_cancelled, on_file_read)
     emit(progress.snapshot())
     index = FolderIndex(root, tuple(files), tuple(sorted(skipped, key=lambda e: e.path)))
@@ -189,25 +199,27 @@ class _Progress:
     """Counts the reading threads add bytes to and the calling thread reports, with a throttle."""
 
     def __init__(self, clock: Callable[[], float]) -> None:
-        self._clock = clock
+        self.clock = clock
         self._lock = threading.Lock()
         self._started = clock()
         self._last_emitted: float | None = None
         self.files_total = self.bytes_total = self.files_done = self.bytes_done = 0
+        self.is_listing = True
 
     def listed(self, size_bytes: int) -> None:
         self.files_total += 1
         self.bytes_total += size_bytes
 
     def start_reading(self) -> None:
-        self._started = self._clock()
+        self.is_listing = False
+        self._started = self.clock()
 
     def add_bytes(self, count: int) -> None:
         with self._lock:
             self.bytes_done += count
 
     def due(self) -> bool:
-        now = self._clock()
+        now = self.clock()
         if self._last_emitted is not None and now - self._last_emitted < PROGRESS_INTERVAL_S:
             return False
         self._last_emitted = now
@@ -215,9 +227,44 @@ class _Progress:
 
     def snapshot(self) -> IndexProgressed:
         files_done, bytes_done = self.files_done, self.bytes_done
-        elapsed_s = self._clock() - self._started
+        elapsed_s = self.clock() - self._started
         rate = bytes_done / elapsed_s if elapsed_s > 0 else 0.0
-        return IndexProgressed(files_done, self.files_total, bytes_done, self.bytes_total, rate)
+        counted = self.files_total if self.is_listing else files_done
+        files_per_s = counted / elapsed_s if elapsed_s > 0 else 0.0
+        return IndexProgressed(
+            files_done,
+            self.files_total,
+            bytes_done,
+            self.bytes_total,
+            rate,
+            files_per_s=files_per_s,
+            is_listing=self.is_listing,
+        )
+
+
+class _FoundFiles:
+    """Files listed but not yet reported, sent as one `IndexFilesFound` when full or due."""
+
+    def __init__(self, emit: Callable[[Event], None], clock: Callable[[], float]) -> None:
+        self._emit, self._clock = emit, clock
+        self._unsent: list[tuple[str, int]] = []
+        self._last_sent = clock()
+
+    def add(self, path: str, size_bytes: int) -> None:
+        self._unsent.append((path, size_bytes))
+
+    @property
+    def is_full(self) -> bool:
+        return len(self._unsent) >= FOUND_BATCH_FILES
+
+    def is_due(self) -> bool:
+        return bool(self._unsent) and self._clock() - self._last_sent >= FOUND_INTERVAL_S
+
+    def send(self) -> None:
+        if self._unsent:
+            self._emit(IndexFilesFound(tuple(self._unsent)))
+            self._unsent.clear()
+        self._last_sent = self._clock()
 
 
 def _junk_reason(name: str) -> str | None:
@@ -275,10 +322,12 @@ class _FolderWalk:
         self._root_path = os.fspath(root)
         self._left_out = _paths_inside(root, options.leave_out)
         self._excludes = tuple(p.rstrip("/") for p in options.excludes if p.rstrip("/"))
+        self._found = _FoundFiles(emit, progress.clock) if options.reports_files_found else None
 
     def run(self) -> list[_ListedFile]:
         seen_folders: set[tuple[int, int]] = set()
         stack = [("", os.fspath(self.root))]
+        found = self._found
         while stack:
             if self.is_cancelled():
                 raise IndexCancelledError("indexing was cancelled")
@@ -287,8 +336,14 @@ class _FolderWalk:
                 child = self._visit(prefix + entry.name, entry)
                 if child is not None:
                     stack.append(child)
+                if found is not None and found.is_full:
+                    found.send()
+            if found is not None and found.is_due():
+                found.send()
             if self.progress.due():
                 self.emit(self.progress.snapshot())
+        if found is not None:
+            found.send()
         return self.listed
 
     def _entries(
@@ -352,6 +407,8 @@ class _FolderWalk:
         size_bytes = entry.stat(follow_symlinks=False).st_size
         self.listed.append(_ListedFile(self._root_path, path, size_bytes))
         self.progress.listed(size_bytes)
+        if self._found is not None:
+            self._found.add(path, size_bytes)
 
     def _note(
         self, path: str, reason: str, *, is_junk: bool = False, is_problem: bool = False

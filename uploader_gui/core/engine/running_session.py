@@ -197,9 +197,8 @@ class RunningSession:
         if self._lock_lost:
             return SessionOutcome.LOCK_LOST, self._lock_lost
         if self._tracker.has_exceeded_failure_limit:
-            return SessionOutcome.TOO_MANY_FAILURES, (
-                f"{self._tracker.failure_count} files failed validation, more than the "
-                f"{MAX_TRANSFER_FAILURES} the archive allows in one session; the delivery stopped"
+            return SessionOutcome.TOO_MANY_FAILURES, too_many_failures_text(
+                self._tracker.failure_count
             )
         if self._validator_ended:
             return SessionOutcome.VALIDATOR_STOPPED, self._validator_ended
@@ -233,10 +232,10 @@ class RunningSession:
         if not unsettled:
             total = len(self._tracker)
             if counts.get(FileState.VALID, 0) == total:
-                return SessionOutcome.ALL_VALID, f"all {total} files are valid"
+                return SessionOutcome.ALL_VALID, all_valid_text(total)
             return SessionOutcome.WITH_PROBLEMS, _problem_summary(counts)
         if set(unsettled) == {FileState.DONE}:
-            self._enter(SessionState.AWAITING_VERDICTS, f"{unsettled[FileState.DONE]} files")
+            self._enter(SessionState.AWAITING_VERDICTS, f"{unsettled[FileState.DONE]:,} files")
             return None
         if FileState.DONE in unsettled:
             return None
@@ -384,9 +383,21 @@ def _validator_end_reason(row: LogRow, text: str) -> str:
     return f"the validator ended the session early ({row.category} {row.status}){said}"
 
 
+def all_valid_text(total: int) -> str:
+    """`all 100,000 files are valid`: how a session where every file was accepted ends."""
+    return f"all {total:,} files are valid"
+
+
+def too_many_failures_text(failure_count: int) -> str:
+    return (
+        f"{failure_count:,} files failed validation, more than the "
+        f"{MAX_TRANSFER_FAILURES:,} the archive allows in one session; the delivery stopped"
+    )
+
+
 def _problem_summary(counts: Mapping[FileState, int]) -> str:
-    parts = [f"{counts.get(FileState.VALID, 0)} valid"]
+    parts = [f"{counts.get(FileState.VALID, 0):,} valid"]
     for state in (FileState.INVALID, FileState.FAILED):
         if counts.get(state):
-            parts.append(f"{counts[state]} {state.label}")
+            parts.append(f"{counts[state]:,} {state.label}")
     return "the delivery ended with files that are not valid: " + ", ".join(parts)

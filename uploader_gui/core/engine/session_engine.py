@@ -76,6 +76,11 @@ def _ignore(event: Event) -> None:
     del event
 
 
+def nothing_to_do_text(file_count: int) -> str:
+    """`all 100,000 files are already valid in the archive; nothing to do`."""
+    return f"all {file_count:,} files are already valid in the archive; nothing to do"
+
+
 class SessionEngine:
     """Runs one session through the ports; `run()` on the engine thread, commands from any."""
 
@@ -174,9 +179,7 @@ class SessionEngine:
         plan = plan_session(request.files, opened.known_files, self._scan(request))
         self._apply_plan(plan, request)
         if not plan.has_work:
-            return SessionOutcome.NOTHING_TO_DO, (
-                f"all {len(request.files)} files are already valid in the archive; nothing to do"
-            )
+            return SessionOutcome.NOTHING_TO_DO, nothing_to_do_text(len(request.files))
         self._check_stop()
         return self._deliver(request, archive, plan, opened.previous_agent_id)
 

@@ -163,7 +163,7 @@ def _notes(scan: ResumeScan, changed: Iterable[FileFingerprint]) -> list[str]:
     changed_count = sum(1 for _ in changed)
     if changed_count:
         notes.append(
-            f"{changed_count} files changed on disk since the last session; "
+            f"{changed_count:,} files changed on disk since the last session; "
             "they will be uploaded again"
         )
     return notes

@@ -166,8 +166,14 @@ def test_progress_is_throttled(tmp_path: Path) -> None:
     events: list[Event] = []
     build_folder_index(tmp_path, ONE_THREAD, emit=events.append, clock=clock)
     progress = [e for e in events if isinstance(e, IndexProgressed)]
-    # The clock never moves: one report when listing starts, and the final one.
-    assert len(progress) == 2
+    # The clock never moves: one report when listing starts, one when every file is found
+    # (before reading), and the final one.
+    assert len(progress) == 3
+    assert (progress[1].is_listing, progress[1].files_total, progress[1].files_done) == (
+        True,
+        300,
+        0,
+    )
     assert progress[-1].files_done == 300
 
 

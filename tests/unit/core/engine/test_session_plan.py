@@ -80,3 +80,11 @@ def test_steps_go_through_ready_when_there_is_no_direct_change() -> None:
     assert steps_to(FileState.PAUSED, FileState.VALID) == (FileState.READY, FileState.VALID)
     assert steps_to(FileState.DONE, FileState.VALID) == (FileState.VALID,)
     assert steps_to(FileState.READY, FileState.READY) == ()
+
+
+def test_the_changed_files_note_counts_with_thousands_separators() -> None:
+    files = [FileFingerprint(f"f/{n:06d}.fits", 100, 1_000, n) for n in range(100_000)]
+    known_files = {f.path: known(FileState.PAUSED, f, mtime_ns=5) for f in files}
+    plan = plan_session(files, known_files, ResumeScan())
+    assert len(plan.changed) == 100_000
+    assert "100,000 files changed on disk since the last session" in " ".join(plan.notes)
