@@ -65,11 +65,10 @@ def local_time_text(at: str, zone: tzinfo | None = None) -> str:
 def details_text(details: FileDetails, zone: tzinfo | None = None) -> str:
     """The whole details as plain text: the facts, then the timeline (or why there is none)."""
     state = state_label(details.state)
-    lines = [
-        details.path,
-        f"Size: {human_size(details.size_bytes)} ({exact_bytes_text(details.size_bytes)})",
-        f"State: {state}",
-    ]
+    size = human_size(details.size_bytes)
+    if details.size_bytes >= 1024:
+        size = f"{size} ({exact_bytes_text(details.size_bytes)})"
+    lines = [details.path, f"Size: {size}", f"State: {state}"]
     if details.message:
         lines.extend(_indented("Message: ", details.message))
     if not details.has_history:
@@ -190,5 +189,6 @@ def _part_runs(entries: Iterable[TimelineEntry]) -> Iterator[TimelineEntry | _Pa
 
 def _indented(first_prefix: str, text: str) -> list[str]:
     """A possibly multi-line text under a prefix: later lines indented to stay readable."""
-    first, *rest = text.split("\n") if text else [""]
+    # Messages often end in a newline (the validator's YAML report): no empty line for it.
+    first, *rest = text.rstrip().split("\n") if text else [""]
     return [first_prefix + first, *(_INDENT + line for line in rest)]

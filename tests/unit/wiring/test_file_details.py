@@ -17,7 +17,7 @@ from uploader_gui.store.state_store import StateStore
 from uploader_gui.wiring.file_details import read_file_details
 
 START_S = datetime(2026, 12, 3, 10, 42, 3, tzinfo=UTC).timestamp()
-VERDICT = "status: invalid\nreason: the FITS header has no SIMPLE card\nfile: big.fits"
+VERDICT = "status: invalid\nreason: the FITS header has no SIMPLE card\nfile: big.fits\n"
 
 
 def _store(path: Path) -> tuple[StateStore, int]:
