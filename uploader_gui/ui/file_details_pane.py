@@ -161,10 +161,10 @@ class FileDetailsView(QObject):
         table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         table.activated.connect(self._on_activated)  # Enter, or a double-click
         model.dataChanged.connect(self._on_data_changed)
-        model.layoutChanged.connect(self._refresh_soon)
+        model.layoutChanged.connect(self._on_layout_changed)
         model.modelReset.connect(self._on_model_reset)
         bridge.sessionPlanned.connect(self._on_planned)
-        bridge.sessionEnded.connect(self._refresh_soon)
+        bridge.sessionEnded.connect(self._on_session_ended)
         bridge.indexStarted.connect(self._on_new_folder)
 
     def shutdown(self) -> None:
@@ -226,6 +226,13 @@ class FileDetailsView(QObject):
             self._refresh_soon()
 
     @Slot()
+    def _on_layout_changed(self) -> None:
+        self._refresh_soon()  # many rows changed at once (or a sort): the selected one may too
+
+    @Slot(object)
+    def _on_session_ended(self, event: object) -> None:
+        self._refresh_soon()  # the file's last word in this session
+
     def _refresh_soon(self) -> None:
         # At most one read per interval however busy the delivery (not restarted on each change).
         if self.path is not None and not self._refresh_timer.isActive():
