@@ -69,6 +69,11 @@ def test_before_a_delivery_a_selected_file_shows_what_the_table_knows(
     click_file(qtbot, window, "a.txt")
     assert details_text(window).splitlines()[0] == "a.txt"
     assert not window.details.pane.copied_label.text()  # "Copied" was about the other file
+    # Searched down to one file, the first row shown is the model's second: still that file.
+    qtbot.keyClicks(window.filter_bar.search_box, "b.bin")
+    qtbot.waitUntil(lambda: window.proxy.visible_paths() == ["sub/b.bin"])
+    click_file(qtbot, window, "sub/b.bin")
+    assert details_text(window).splitlines()[0] == "sub/b.bin"
 
 
 def test_an_invalid_file_shows_its_attempts_crc_and_the_validators_full_message(
