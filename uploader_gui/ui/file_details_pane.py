@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QTableView,
@@ -137,8 +138,10 @@ class FileDetailsView(QObject):
         bridge: EngineBridge,
         *,
         store_path: Path | None = None,
-        reader: FileDetailsReader | None = None,
+        read_details: ReadDetails | None = None,
     ) -> None:
+        """`read_details`: how a file's details are read (tests hold it back); by default from
+        the state store at `store_path` (None: the app's own)."""
         super().__init__(window)
         self._table, self._proxy, self._model = table, proxy, model
         self._store_path = store_path
@@ -146,13 +149,15 @@ class FileDetailsView(QObject):
         self.path: str | None = None  # the selected file's
         self._request_id = 0
         self._has_opened = False
-        self.reader = reader or FileDetailsReader(self)
+        self.reader = FileDetailsReader(self, reader=read_details or _read_with_store)
         self.pane = FileDetailsPane()
         self.dock = QDockWidget("File details", window)
         self.dock.setObjectName("file-details")
         self.dock.setWidget(self.pane)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
         self.dock.hide()  # opens with the first selection
+        self.view_menu = QMenu("&View", window)
+        self.view_menu.addAction(self.dock.toggleViewAction())
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(REFRESH_INTERVAL_MS)

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMainWindow,
-    QMenu,
     QMessageBox,
     QPushButton,
     QStackedWidget,
@@ -48,7 +47,7 @@ from uploader_gui.ui.delivery_dialogs import WINDOW_CRASH_TEXT, WINDOW_CRASH_TIT
 from uploader_gui.ui.delivery_panel import DeliveryPanel
 from uploader_gui.ui.delivery_view import DeliveryView
 from uploader_gui.ui.engine_bridge import EngineBridge, IndexFailed, IndexSummary
-from uploader_gui.ui.file_details_pane import FileDetailsReader, FileDetailsView, ReadDetails
+from uploader_gui.ui.file_details_pane import FileDetailsView, ReadDetails
 from uploader_gui.ui.file_filter import FileFilterProxy
 from uploader_gui.ui.file_filter_bar import FileFilterBar
 from uploader_gui.ui.file_table_model import Column, FileTableModel
@@ -148,11 +147,9 @@ class MainWindow(QMainWindow):
             self.model,
             self.bridge,
             store_path=session_options.store_path if session_options else None,
-            reader=FileDetailsReader(self, reader=read_details) if read_details else None,
+            read_details=read_details,
         )
-        view_menu = QMenu("&View", self)
-        view_menu.addAction(self.details.dock.toggleViewAction())
-        self.menuBar().insertMenu(self.help_menu.menuAction(), view_menu)
+        self.menuBar().insertMenu(self.help_menu.menuAction(), self.details.view_menu)
         self._connect()
         self.setAcceptDrops(True)
         self.setWindowTitle(APP_TITLE)
