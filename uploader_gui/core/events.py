@@ -230,13 +230,15 @@ class SessionStateChanged(Event):
 
 @dataclass(frozen=True, slots=True)
 class SessionPlanned(Event):
-    """Before the lock: how many files this session sends, and what earlier sessions left."""
+    """Before the lock: how many files this session sends, and what earlier sessions left.
+    `delivery_key` is the state store's key of the delivery, where each file's timeline is."""
 
     files_total: int
     files_to_send: int
     bytes_to_send: int
     files_valid_before: int
     notes: tuple[str, ...] = ()
+    delivery_key: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

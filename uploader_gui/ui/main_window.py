@@ -47,6 +47,7 @@ from uploader_gui.ui.delivery_dialogs import WINDOW_CRASH_TEXT, WINDOW_CRASH_TIT
 from uploader_gui.ui.delivery_panel import DeliveryPanel
 from uploader_gui.ui.delivery_view import DeliveryView
 from uploader_gui.ui.engine_bridge import EngineBridge, IndexFailed, IndexSummary
+from uploader_gui.ui.file_details_pane import FileDetailsView, ReadDetails
 from uploader_gui.ui.file_filter import FileFilterProxy
 from uploader_gui.ui.file_filter_bar import FileFilterBar
 from uploader_gui.ui.file_table_model import Column, FileTableModel
@@ -103,11 +104,13 @@ class MainWindow(QMainWindow):
         start_local_archive: LocalArchiveStarter | None = None,
         check: DeliveryCheck = check_delivery,
         session_options: SessionOptions | None = None,
+        read_details: ReadDetails | None = None,
         parent: QWidget | None = None,
     ) -> None:
         """`start_local_archive` (run on a worker thread once the window shows) makes the
         built-in local archive available; without it the archive is listed as not running.
-        `session_options`: how deliveries run (tests shorten the protocol's poll intervals)."""
+        `session_options`: how deliveries run (tests shorten the protocol's poll intervals).
+        `read_details`: reads a file's details from the state store (tests hold it back)."""
         super().__init__(parent)
         self.folder: str | None = None
         self.folder_index: FolderIndex | None = None  # the last finished index, for uploading
@@ -137,6 +140,16 @@ class MainWindow(QMainWindow):
             options=session_options,
             folder_listing=lambda: self.folder_index,
         )
+        self.details = FileDetailsView(
+            self,
+            self.table,
+            self.proxy,
+            self.model,
+            self.bridge,
+            store_path=session_options.store_path if session_options else None,
+            read_details=read_details,
+        )
+        self.menuBar().insertMenu(self.help_menu.menuAction(), self.details.view_menu)
         self._connect()
         self.setAcceptDrops(True)
         self.setWindowTitle(APP_TITLE)
@@ -183,7 +196,7 @@ class MainWindow(QMainWindow):
         open_action.triggered.connect(self.choose_folder)
         self.addAction(open_action)
         self.about_box: AboutBox | None = None
-        help_menu = self.menuBar().addMenu("&Help")
+        help_menu = self.help_menu = self.menuBar().addMenu("&Help")
         self.about_action = help_menu.addAction("&About FAST Uploader")
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_action.triggered.connect(self.show_about)
@@ -416,6 +429,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Cancel and join every worker thread before Qt destroys them (safe to call twice)."""
         self.delivery.shutdown()
+        self.details.shutdown()
         self.runner.shutdown()
         self.bridge.stop()
         self.probe.shutdown()

@@ -254,6 +254,7 @@ class SessionEngine:
                 bytes_to_send=plan.bytes_to_send,
                 files_valid_before=plan.valid_before,
                 notes=plan.notes,
+                delivery_key=self._delivery_key,
             )
         )
 
