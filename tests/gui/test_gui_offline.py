@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pytestqt.exceptions import TimeoutError as WaitTimedOut
 from pytestqt.qtbot import QtBot
 
 from tests.gui import delivery_run_kit
@@ -20,6 +21,7 @@ from tests.gui.delivery_run_kit import (
     QUICK_POLLS_S,
     RUN_TIMEOUT_MS,
     SharedArchiveHandle,
+    messages,
     states,
     wait_until_transferring,
 )
@@ -101,7 +103,11 @@ def test_a_lost_network_shows_the_offline_banner_and_the_delivery_carries_on(
     cutter.restore()
     banner.retry_button.click()
     qtbot.waitUntil(lambda: not banner.isVisible(), timeout=RUN_TIMEOUT_MS)
-    qtbot.waitUntil(lambda: set(states(window).values()) == {"valid"}, timeout=RUN_TIMEOUT_MS)
+    try:
+        qtbot.waitUntil(lambda: set(states(window).values()) == {"valid"}, timeout=RUN_TIMEOUT_MS)
+    except WaitTimedOut as exc:  # say where each file stood
+        shown = f"{bar.state_label.text()}; {states(window)}; {messages(window)}"
+        raise AssertionError(f"not every file became valid: {shown}") from exc
     qtbot.waitUntil(lambda: not window.delivery.is_running, timeout=RUN_TIMEOUT_MS)
     assert not banner.isVisible()
 

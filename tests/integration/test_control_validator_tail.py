@@ -130,6 +130,30 @@ def test_transient_errors_keep_the_position_no_row_lost_or_repeated(delivery: De
     assert "The validator log is being read again" in messages
 
 
+def test_retry_now_after_an_outage_reads_at_once_instead_of_at_the_backoff(
+    delivery: Delivery,
+) -> None:
+    key = delivery.names.validator_log_key
+    s3 = app_s3(delivery.archive)
+    faults = FaultSwitch(s3, ["HeadObject", "GetObject"])
+    received: list[LogRow] = []
+    # After a fault the next poll would be an hour away; the nudge brings it forward.
+    runner = ValidatorTailRunner(
+        tail_for(delivery, s3), received.extend, poll_interval_s=0.02, retry_delays_s=(3600.0,)
+    )
+    faults.is_on = True
+    runner.start()
+    try:
+        wait_until(lambda: faults.failures >= 1, "a failed poll")
+        faults.is_on = False
+        delivery.append_raw(key, validator_row("validation", "a.fits"))
+        runner.retry_now()
+        wait_until(lambda: received, "the row, read at once")
+    finally:
+        runner.stop()
+    assert [row.ref for row in received] == ["a.fits"]
+
+
 def test_a_shrunken_log_is_reported_and_read_from_its_new_end(delivery: Delivery) -> None:
     key = delivery.names.validator_log_key
     delivery.append_raw(key, validator_row("validation", "a.fits") * 3)

@@ -82,6 +82,7 @@ class ClientLogWriter:
         self._is_flush_requested = False
         self._is_closed = False
         self._is_abandoned = False
+        self._is_nudged = False  # the archive answers again: retry a failed append now
         self._last_write_at = monotonic()
         self._thread = threading.Thread(target=self._run, name="client-log-flush", daemon=True)
         self.failure_count = 0
@@ -211,6 +212,12 @@ class ClientLogWriter:
         with self._cond:
             return bool(self._pending or self._in_flight)
 
+    def retry_now(self) -> None:
+        """The archive is reachable again: a failed append waiting out its delay goes now."""
+        with self._cond:
+            self._is_nudged = True
+            self._cond.notify_all()
+
     def _after_failure(self, exc: Exception, failures_in_a_row: int) -> None:
         self.failure_count += 1
         delay_s = self._retry_delays_s[min(failures_in_a_row, len(self._retry_delays_s) - 1)]
@@ -221,5 +228,6 @@ class ClientLogWriter:
                     detail=str(exc),
                 )
             )
-        with self._cond:
-            self._cond.wait_for(lambda: self._is_abandoned, delay_s)
+        with self._cond:  # a nudge given just before this wait still counts
+            self._cond.wait_for(lambda: self._is_abandoned or self._is_nudged, delay_s)
+            self._is_nudged = False

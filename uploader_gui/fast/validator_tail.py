@@ -116,13 +116,19 @@ class ValidatorTailRunner:
         self._poll_interval_s = poll_interval_s
         self._retry_delays_s = retry_delays_s
         self._stopped = threading.Event()
+        self._woken = threading.Event()  # set by stop() and retry_now()
         self._thread = threading.Thread(target=self._run, name="validator-tail", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
+    def retry_now(self) -> None:
+        """The archive is reachable again: a poll waiting out a fault's delay goes now."""
+        self._woken.set()
+
     def stop(self, timeout_s: float = 10.0) -> None:
         self._stopped.set()
+        self._woken.set()
         if self._thread.is_alive():
             self._thread.join(timeout_s)
 
@@ -134,7 +140,11 @@ class ValidatorTailRunner:
             retry_delays_s=self._retry_delays_s,
         )
         delay_s = 0.0
-        while not self._stopped.wait(delay_s):
+        while True:
+            self._woken.wait(delay_s)
+            self._woken.clear()
+            if self._stopped.is_set():
+                return
             try:
                 rows = self._tail.poll_once()
             except UploaderError as exc:  # the tail outlives the archive's faults, not our bugs

@@ -258,6 +258,15 @@ class ArchiveControl:
         for worker in (self._heartbeat, self._refresher, self._runner):
             worker.start()
 
+    def archive_reachable(self) -> None:
+        """The transfer reached the archive again: the client log and the validator tail,
+        perhaps waiting out a fault's backoff (up to 10 s and 30 s), try again at once, so
+        verdicts follow the resumed uploads without that delay."""
+        if self._writer is not None:
+            self._writer.retry_now()
+        if self._runner is not None:
+            self._runner.retry_now()
+
     def close(self) -> None:
         """Heartbeat and refresher first, so nothing follows `stop`; then the lock.
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.waiting import wait_until
 from uploader_gui.core.errors import RetryableError
 from uploader_gui.core.events import Event, WarningRaised
 from uploader_gui.core.protocol.log_rows import LogRow, parse_rows_strict
@@ -154,3 +155,16 @@ def test_seconds_since_last_write_follows_the_clock() -> None:
     clock[0] = 104.5
     assert writer.seconds_since_last_write() == 0.5
     writer.stop(timeout_s=10)
+
+
+def test_retry_now_cuts_a_failed_appends_backoff_short() -> None:
+    appender = RecordingAppender(fail_next=1)
+    # Without the nudge the retry would wait an hour.
+    writer = make_writer(appender, retry_delays_s=(3600.0,), flush_interval_s=0.05)
+    writer.start()
+    writer.write("transfer", "a.fits", "ok")
+    wait_until(lambda: writer.failure_count == 1, "the first append to fail")
+    writer.retry_now()
+    assert appender.arrived.wait(30)
+    assert [row.ref for row in appender.rows()] == ["a.fits"]
+    writer.stop()

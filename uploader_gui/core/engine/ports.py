@@ -111,6 +111,9 @@ class ControlChannel(Protocol):
         """Keep-alive and heartbeat rows, lock refresh and the validator tail, each on its own
         timer, independent of uploads."""
 
+    def archive_reachable(self) -> None:
+        """After an outage: background work waiting out a fault's delay tries again now."""
+
     def close(self) -> None:
         """Stop the background work, write the one `stop` row if the log was opened, and
         release the lock if we hold it. Safe to call more than once and at any point."""

@@ -305,6 +305,7 @@ class RunningSession:
             self._next_probe_s = event.next_probe_s
         else:
             self._offline_since = None
+            self._control.archive_reachable()
             # The validator's log could not be read meanwhile: its silence was ours.
             self._last_validator_row_at = self._monotonic()
         self._announce_run_state()

@@ -71,6 +71,7 @@ class FakeControl:
     """The control channel; `verdicts` maps path -> (status, message) for `transfer ok`."""
 
     verdicts: dict[str, tuple[str, str]] = field(default_factory=dict)
+    reachable_again: int = 0  # archive_reachable() calls
     scan: ResumeScan | None = None
     lock_error: Exception | None = None
     lock_was_ours: bool = False
@@ -154,6 +155,9 @@ class FakeControl:
         assert self.on_lock_lost is not None
         self.is_lock_held = False
         self.on_lock_lost(message)
+
+    def archive_reachable(self) -> None:
+        self.reachable_again += 1
 
     def close(self) -> None:
         self.calls.append("close")

@@ -616,6 +616,7 @@ def test_while_offline_the_validators_silence_is_not_held_against_it() -> None:
     harness.control.after_transfer_row = network_goes
     summary = harness.run()
     assert summary.outcome is SessionOutcome.ALL_VALID
+    assert harness.control.reachable_again == 1  # the client log and tail retry at once
     changes = harness.events.of(SessionStateChanged)
     offline = [event.detail for event in changes if event.state == SessionState.OFFLINE.value]
     assert offline[0].startswith("resumes when the archive is reachable; trying again in 8 s")
