@@ -31,6 +31,15 @@ class Cut(enum.Enum):
     BLACK_HOLE = "black-hole"
 
 
+def _stop_listening(listener: socket.socket) -> None:
+    """Close a listening socket for real: on Linux a bare close() leaves it listening while
+    another thread is blocked in accept(); shutdown() wakes that thread and refuses at once."""
+    with suppress(OSError):
+        listener.shutdown(socket.SHUT_RDWR)
+    with suppress(OSError):
+        listener.close()
+
+
 def _reset(connection: socket.socket) -> None:
     """Close with an RST instead of a FIN (SO_LINGER with a zero timeout)."""
     with suppress(OSError):
@@ -77,8 +86,7 @@ class TcpCutter:
         for connection in held:
             _reset(connection)
         if listener is not None:
-            with suppress(OSError):
-                listener.close()
+            _stop_listening(listener)
         if must_listen:  # from a REFUSE cut to one that accepts
             self._listen(self.port)
 
@@ -108,8 +116,7 @@ class TcpCutter:
         for connection in held:
             _reset(connection)
         if listener is not None:
-            with suppress(OSError):
-                listener.close()
+            _stop_listening(listener)
 
     def _listen(self, port: int) -> int:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -151,8 +158,11 @@ class TcpCutter:
         upstream.settimeout(None)
         self._track(client)
         self._track(upstream)
-        for source, sink in ((client, upstream), (upstream, client)):
-            threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+        directions = ((client, upstream, "to-archive"), (upstream, client, "to-client"))
+        for source, sink, name in directions:
+            threading.Thread(
+                target=self._pump, args=(source, sink), name=f"cut-{name}", daemon=True
+            ).start()
 
     def _track(self, connection: socket.socket) -> None:
         with self._lock:
