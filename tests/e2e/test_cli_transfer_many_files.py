@@ -31,7 +31,7 @@ def test_ten_thousand_small_files(archive: LocalArchive, tmp_path: Path) -> None
     out, err = child.communicate(timeout=850)
     run = CliRun(child.returncode, out, err)
     assert run.exit_status == 0, run.out[-3000:] + run.err
-    assert f"all {FILE_COUNT} files are valid" in run.out
+    assert f"all {FILE_COUNT:,} files are valid" in run.out
     data = receipt(run)
     assert data["totals"]["files"] == FILE_COUNT
     assert data["totals"]["by_state"] == {"valid": FILE_COUNT}
