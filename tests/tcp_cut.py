@@ -22,7 +22,6 @@ import struct
 import threading
 from collections import Counter
 from contextlib import suppress
-from dataclasses import dataclass, field
 
 
 class Cut(enum.Enum):
@@ -48,13 +47,6 @@ def _reset(connection: socket.socket) -> None:
         connection.close()
 
 
-@dataclass
-class CutStats:
-    forwarded: int = 0  # connections carried to the archive
-    met: Counter[Cut] = field(default_factory=Counter)  # accepted during a cut, reset or swallowed
-    cuts: list[Cut] = field(default_factory=list)
-
-
 class TcpCutter:
     """The proxy; `url` is what the client's profile points at instead of the archive."""
 
@@ -66,7 +58,7 @@ class TcpCutter:
         self._cut: Cut | None = None
         self._listener: socket.socket | None = None
         self._closed = False
-        self.stats = CutStats()
+        self.met: Counter[Cut] = Counter()  # connections accepted during each cut, then cut
         self.port = self._listen(0)
 
     @property
@@ -76,7 +68,6 @@ class TcpCutter:
     def cut(self, how: Cut) -> None:
         with self._lock:
             self._cut = how
-            self.stats.cuts.append(how)
             held = list(self._open)
             self._open.clear()
             listener = self._listener if how is Cut.REFUSE else None
@@ -93,7 +84,7 @@ class TcpCutter:
     def wait_until_met(self, how: Cut, timeout_s: float = 60) -> None:
         """Until a connection has met the cut `how` (RESET and BLACK_HOLE: accepted, then cut)."""
         with self._met:
-            if not self._met.wait_for(lambda: self.stats.met[how] > 0, timeout_s):
+            if not self._met.wait_for(lambda: self.met[how] > 0, timeout_s):
                 raise AssertionError(f"no connection met the {how.value} cut in {timeout_s} s")
 
     def restore(self) -> None:
@@ -136,10 +127,8 @@ class TcpCutter:
                 return  # closed by a REFUSE cut or by close()
             with self._lock:
                 how, closed = self._cut, self._closed
-                if how is None and not closed:
-                    self.stats.forwarded += 1
-                elif how is not None:
-                    self.stats.met[how] += 1
+                if how is not None and not closed:
+                    self.met[how] += 1
                     self._met.notify_all()
             if closed or how is Cut.RESET or how is Cut.REFUSE:
                 _reset(client)

@@ -22,16 +22,12 @@ from uploader_gui.core.events import SessionEnded
 from uploader_gui.core.formatting import count_text
 
 
-def _files(n: int, kind: str) -> str:
-    return f"{n:,} {kind} file" if n == 1 else f"{n:,} {kind} files"
-
-
 def _problems(ended: SessionEnded) -> str:
     parts = []
     if ended.files_invalid:
-        parts.append(_files(ended.files_invalid, "invalid"))
+        parts.append(count_text(ended.files_invalid, "invalid file"))
     if ended.files_failed:
-        parts.append(_files(ended.files_failed, "failed"))
+        parts.append(count_text(ended.files_failed, "failed file"))
     return " and ".join(parts)
 
 
