@@ -45,4 +45,3 @@ def test_the_first_launch_is_photographed_in_light_and_dark(tmp_path: Path) -> N
     # The pictures show the theme they are named for.
     assert lightness(light) > 0.6
     assert lightness(dark) < 0.4
-
