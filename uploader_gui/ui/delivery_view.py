@@ -173,6 +173,8 @@ class DeliveryView(QObject):
 
     def _start_again(self) -> None:
         """The lock another delivery held is free: the same delivery, as it was started."""
+        if self.controller.is_running:  # started meanwhile by other means: that one runs
+            return
         if self._profile_used is not None and self._inputs_used is not None:
             self._start_with(self._profile_used, self._inputs_used)
 
@@ -367,7 +369,8 @@ class DeliveryView(QObject):
         if is_running:
             return
         self._bridge.drain_now()  # the session's last events (its end) before anything else
-        self._panel.set_delivering(False)
+        # Waiting for the lock (clicked just as the session ended) keeps the inputs as they are.
+        self._panel.set_delivering(self.lock_wait.is_waiting)
         self._bar.set_running(False)
         counts = self._model.state_counts()
         self._bar.show_counts(counts, is_running=False)
