@@ -1,4 +1,5 @@
-"""Another uploader holds the delivery's lock: exit 3 naming it, and nothing is sent."""
+"""Another uploader holds the delivery's lock: exit 3 naming it, where it runs and since
+when, and nothing is sent."""
 
 from __future__ import annotations
 
@@ -33,7 +34,10 @@ def test_a_lock_held_by_another_agent_stops_before_anything_is_sent(
 
     assert run.exit_status == 3, run.out + run.err
     assert OTHER_AGENT in run.out
-    assert "could not run" in run.out
+    # Who, where and how old, in the closing words.
+    assert "archive busy: another delivery holds the archive's lock (lock/client)" in run.out
+    assert f"uploader agent {OTHER_AGENT} on another computer or user account" in run.out
+    assert "lock last refreshed at " in run.out
     new = archive.audit_records()[mark:]
     assert [r for r in new if r["operation"] in ("PutObject", "Invoke", "DeleteObject")] == []
     lock = s3.get_object(Bucket=names.control_bucket, Key="lock/client")["Body"].read()

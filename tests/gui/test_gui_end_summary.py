@@ -3,11 +3,13 @@ by result, the time taken, the bar at the real share, and only the next steps th
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from pytestqt.qtbot import QtBot
 
 from uploader_gui.core.engine.session_states import SessionOutcome, SessionState
-from uploader_gui.core.events import SessionEnded, TransferProgressed
+from uploader_gui.core.events import LockHolder, SessionEnded, TransferProgressed
 from uploader_gui.ui.transfer_bar import PROGRESS_STEPS, TransferBar
 
 OUT = SessionOutcome
@@ -31,6 +33,7 @@ def ended(
     failed: int = 0,
     total: int = 10,
     receipt: tuple[str, ...] = RECEIPT,
+    lock_holder: LockHolder | None = None,
 ) -> SessionEnded:
     return SessionEnded(
         outcome=outcome.value,
@@ -42,7 +45,22 @@ def ended(
         files_failed=failed,
         exit_status=outcome.exit_status,
         receipt_paths=receipt,
+        lock_holder=lock_holder,
     )
+
+
+LOCK_WRITTEN = datetime(2026, 11, 30, 9, 15, 4, tzinfo=UTC)
+LOCAL_WRITTEN = LOCK_WRITTEN.astimezone()
+HOLDER = LockHolder(
+    lock_key="lock/client",
+    agent_id="otheragentx",
+    is_this_computer=False,
+    written_at=LOCK_WRITTEN.isoformat(),
+    age_s=42.0,
+    dataset="demo_set",
+    delivery_id="0001",
+    transfer_type="staging",
+)
 
 
 # outcome → (the ended event, the outcome line, the results line, visible next-step buttons)
@@ -94,6 +112,14 @@ CASES = {
         "Stopped — Start again to resume (stopped: the archive needs a new sign-in)",
         "4 valid · 1 failed · 5 not sent of 10 files · took 3 min 05 s",
         {"retry", "receipt"},
+    ),
+    OUT.ARCHIVE_BUSY: (
+        ended(OUT.ARCHIVE_BUSY, "another delivery holds the lock", valid=0, lock_holder=HOLDER),
+        "The archive is busy: another delivery holds its lock — uploader agent otheragentx on "
+        "another computer or user account, lock last refreshed at "
+        f"{LOCAL_WRITTEN:%d %b %Y %H:%M:%S} (42 s ago)",
+        "10 not sent of 10 files · took 3 min 05 s",
+        {"wait", "receipt"},
     ),
     OUT.INTERRUPTED: (
         ended(OUT.INTERRUPTED, "stopped on request; run again to resume", valid=4),
@@ -173,6 +199,7 @@ def visible_buttons(bar: TransferBar) -> set[str]:
         "resend": summary.resend_button,
         "retry": summary.retry_button,
         "receipt": summary.receipt_button,
+        "wait": summary.lock_wait_row.wait_button,  # "Try again when it is free"
     }
     return {name for name, button in named.items() if button.isVisible()}
 

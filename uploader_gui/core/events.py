@@ -22,6 +22,8 @@ class Event:
         data: dict[str, Any] = {"event": type(self).__name__}
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
+            if dataclasses.is_dataclass(value) and not isinstance(value, type):
+                value = dataclasses.asdict(value)  # plain data inside an event (LockHolder)
             data[field.name] = value.value if hasattr(value, "value") else value
         return data
 
@@ -251,9 +253,31 @@ class SessionCrashed(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class LockHolder:
+    """Who held the archive's lock when a session could not take it (plain data).
+
+    `agent_id` is the lock's text ("" when unreadable). `is_this_computer`: the id is one this
+    computer's state store has delivered as (agent ids are random, so that is all there is to
+    tell by); False means another computer, or another user account here. `written_at` is the
+    lock object's LastModified (ISO 8601, UTC): its holder's last write, not when it first
+    took it. `age_s` is how old that write was when seen.
+    """
+
+    lock_key: str
+    agent_id: str
+    is_this_computer: bool
+    written_at: str
+    age_s: float
+    dataset: str
+    delivery_id: str
+    transfer_type: str
+
+
+@dataclass(frozen=True, slots=True)
 class SessionEnded(Event):
     """The session is over: its outcome (`SessionOutcome` value), final state, the reason, the
-    files by final state, and the receipt files written (if any)."""
+    files by final state, and the receipt files written (if any). `lock_holder` says who holds
+    the lock when the archive was busy (outcome `archive busy`), else None."""
 
     outcome: str
     state: str
@@ -264,6 +288,7 @@ class SessionEnded(Event):
     files_failed: int
     exit_status: int
     receipt_paths: tuple[str, ...] = ()
+    lock_holder: LockHolder | None = None
 
 
 @dataclass(frozen=True, slots=True)

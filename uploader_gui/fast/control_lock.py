@@ -28,6 +28,7 @@ from uploader_gui.core.protocol.lock_status import (
     MAX_LOCK_SIZE_BYTES,
     ListedLock,
     LockCheck,
+    LockHeldElsewhere,
     LockStatus,
     decode_holder,
     lock_age_s,
@@ -48,14 +49,6 @@ STOP = "Stop"
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class LockHeldElsewhere(FatalError):
-    """Another uploader holds a fresh lock; the message names its agent id and the lock's age."""
-
-    def __init__(self, message: str, check: LockCheck) -> None:
-        super().__init__(message)
-        self.check = check
 
 
 class LockTakeoverDeclined(FatalError):
@@ -136,7 +129,7 @@ class ClientLock:
         for _ in range(self._max_attempts):
             check = self.check()
             if check.status is LockStatus.LOCKED:
-                raise LockHeldElsewhere(locked_message(check, self._key), check)
+                raise LockHeldElsewhere(locked_message(check, self._key), check, self._key)
             if check.status in (LockStatus.STALE, LockStatus.INVALID) and not ask_takeover(check):
                 raise LockTakeoverDeclined(
                     f"Stopped: the lock {self._key} was not taken over. Nothing was uploaded."

@@ -147,6 +147,17 @@ class StateStore:
             ).fetchone()
         return None if row is None else DeliveryRecord(*row)
 
+    def has_used_agent_id(self, agent_id: str) -> bool:
+        """True if any delivery recorded here was sent as `agent_id` (to tell a lock held by
+        an uploader of this computer from one held elsewhere)."""
+        if not agent_id:
+            return False
+        with self._db.reading() as connection:
+            row = connection.execute(
+                "SELECT 1 FROM deliveries WHERE agent_id = ? LIMIT 1", (agent_id,)
+            ).fetchone()
+        return row is not None
+
     def set_delivery_state(self, delivery_key: int, state: str) -> None:
         """Save the session state (the engine's client states: running, complete, ...)."""
         self._update_delivery(delivery_key, "state = ?", (state,))

@@ -2,6 +2,9 @@
 bridge's session signals drive the table, the `TransferBar` and the dialogs; the bar's buttons
 become session commands.
 
+A session that ended because another delivery holds the lock offers "Try again when it is
+free" (`LockWaitFlow`), which starts the same delivery once the lock is free.
+
 Questions from the session become message boxes answered through their reply handle; "Sign in
 again" runs the panel's sign-in row first. Closing while delivering asks, then stops the
 session and closes the window only once its thread has ended (lock released, `stop` row
@@ -26,6 +29,7 @@ from uploader_gui.core.engine.commands import SessionCommands
 from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.engine.sign_in_pause import SIGN_IN_QUESTION_ID, SIGNED_IN, STOP
 from uploader_gui.core.events import (
+    LockHolder,
     SessionCrashed,
     SessionEnded,
     SessionStateChanged,
@@ -50,6 +54,7 @@ from uploader_gui.ui.delivery_dialogs import (
 from uploader_gui.ui.delivery_panel import DeliveryPanel
 from uploader_gui.ui.engine_bridge import EngineBridge
 from uploader_gui.ui.file_table_model import FileTableModel
+from uploader_gui.ui.lock_wait_flow import LockWaitFlow, ProbeFactory, archive_probe
 from uploader_gui.ui.problems_dialog import ProblemsDialog
 from uploader_gui.ui.resend_check import (
     FIX_FIRST_CHOICE,
@@ -101,9 +106,19 @@ class DeliveryView(QObject):
         self.invalid_dialog: ProblemsDialog | None = None
         self.is_closing = False
         self._profile_used: Profile | None = None
+        self._inputs_used: DeliveryInput | None = None
         store_path = options.store_path if options is not None else None
         self.bundle_saver = SupportBundleSaver(self, chooser=bundle_chooser, store_path=store_path)
         self.resend_check = ResendCheck(self, store_path=store_path)
+        self.lock_wait = LockWaitFlow(
+            self,
+            bar.end_summary.lock_wait_row,
+            holder=lambda: self.last_end.lock_holder if self.last_end else None,
+            probe_for=self._lock_probe,
+            set_waiting=panel.set_delivering,
+            restart=self._start_again,
+            backoff=options.lock_backoff if options is not None else None,
+        )
         self.resend_check.checked.connect(self._on_resend_checked)
         self.bundle_saver.saved.connect(self._on_bundle_saved)
         self.bundle_saver.failed.connect(self._on_bundle_failed)
@@ -128,7 +143,8 @@ class DeliveryView(QObject):
 
     @property
     def is_running(self) -> bool:
-        return self.controller.is_running
+        """A delivery runs, or waits for another one's lock to start (its inputs are set)."""
+        return self.controller.is_running or self.lock_wait.is_waiting
 
     # --- what the person does -------------------------------------------------------------------
 
@@ -146,11 +162,25 @@ class DeliveryView(QObject):
             transfer_type=panel.transfer_type,
             listed=self._folder_listing(),
         )
+        self._start_with(profile, inputs)
+
+    def _start_with(self, profile: Profile, inputs: DeliveryInput) -> None:
         self.receipt_paths, self.last_end = (), None
-        self._profile_used = profile
+        self._profile_used, self._inputs_used = profile, inputs
         self._bar.begin()
-        if self.controller.start(profile, inputs, panel.sign_in_row.auth):
-            panel.set_delivering(True)
+        if self.controller.start(profile, inputs, self._panel.sign_in_row.auth):
+            self._panel.set_delivering(True)
+
+    def _start_again(self) -> None:
+        """The lock another delivery held is free: the same delivery, as it was started."""
+        if self.controller.is_running:  # started meanwhile by other means: that one runs
+            return
+        if self._profile_used is not None and self._inputs_used is not None:
+            self._start_with(self._profile_used, self._inputs_used)
+
+    def _lock_probe(self, holder: LockHolder) -> ProbeFactory:
+        assert self._profile_used is not None  # a delivery ended busy: it had started
+        return archive_probe(self._profile_used, holder, self._panel.sign_in_row.auth)
 
     @Slot()
     def retry_now(self) -> None:
@@ -272,6 +302,7 @@ class DeliveryView(QObject):
             box.close()
         if self.invalid_dialog is not None:
             self.invalid_dialog.close()
+        self.lock_wait.shutdown()
         self.controller.shutdown()
         self.bundle_saver.shutdown()
         self.resend_check.shutdown()
@@ -338,7 +369,8 @@ class DeliveryView(QObject):
         if is_running:
             return
         self._bridge.drain_now()  # the session's last events (its end) before anything else
-        self._panel.set_delivering(False)
+        # Waiting for the lock (clicked just as the session ended) keeps the inputs as they are.
+        self._panel.set_delivering(self.lock_wait.is_waiting)
         self._bar.set_running(False)
         counts = self._model.state_counts()
         self._bar.show_counts(counts, is_running=False)

@@ -9,17 +9,30 @@ at 99 %. It only says what was clicked; `DeliveryView` decides what that does.
 
 Send the fixed files again is a new session, as Start is (PROTOCOL.md §9: a new session sends
 every invalid file again), and its text and tooltip say so; the ended session sends nothing more.
+
+When another delivery holds the archive's lock, the headline names it (agent id, this computer
+or not, the lock's last write) and the `LockWaitRow` offers "Try again when it is free".
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from uploader_gui.core.durations import duration_text
+from uploader_gui.core.engine.archive_busy import holder_text
 from uploader_gui.core.engine.session_states import SessionOutcome, SessionState
 from uploader_gui.core.events import SessionEnded
 from uploader_gui.core.formatting import count_text
+from uploader_gui.ui.lock_wait_row import LockWaitRow
+
+BUSY_NEXT_STEP = (
+    "Only one upload of a delivery may run at a time; nothing was sent. Try again when it is "
+    "free checks the lock every few seconds, then less often, and starts this delivery as soon "
+    "as the other one lets go. Start later does the same by hand."
+)
 
 
 def _problems(ended: SessionEnded) -> str:
@@ -36,6 +49,9 @@ def outcome_text(ended: SessionEnded) -> str:
     `Stopped — Start again to resume (why)`, `Failed — why`."""
     reason = ended.message or ended.outcome
     outcome = ended.outcome
+    if outcome == SessionOutcome.ARCHIVE_BUSY and ended.lock_holder is not None:
+        holder = holder_text(ended.lock_holder, now=datetime.now(UTC))
+        return f"The archive is busy: another delivery holds its lock — {holder}"
     if outcome == SessionOutcome.ALL_VALID:
         return f"Delivered — all {count_text(ended.files_total, 'file')} valid"
     if outcome == SessionOutcome.NOTHING_TO_DO:
@@ -51,7 +67,9 @@ def outcome_text(ended: SessionEnded) -> str:
 
 
 def next_step_text(ended: SessionEnded) -> str:
-    """What to do about the files with problems, if any."""
+    """What to do about the files with problems (or about a busy archive), if any."""
+    if ended.outcome == SessionOutcome.ARCHIVE_BUSY:
+        return BUSY_NEXT_STEP
     steps = []
     if ended.files_invalid:
         steps.append(
@@ -131,6 +149,8 @@ class EndSummary(QWidget):
         self.bundle_label.setWordWrap(True)
         self.bundle_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.bundle_label.hide()
+        self.lock_wait_row = LockWaitRow()
+        self.ended: SessionEnded | None = None
         self.invalid_button.clicked.connect(self.invalidFilesRequested)
         self.resend_button.clicked.connect(self.resendRequested)
         self.retry_button.clicked.connect(self.retryRequested)
@@ -144,6 +164,7 @@ class EndSummary(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.outcome_label)
         layout.addWidget(self.next_step_label)
+        layout.addWidget(self.lock_wait_row)
         layout.addLayout(buttons)
         layout.addWidget(self.bundle_label)
 
@@ -157,6 +178,7 @@ class EndSummary(QWidget):
         )
 
     def show_end(self, ended: SessionEnded, elapsed_s: float | None) -> None:
+        self.ended = ended
         self.outcome_label.setText(outcome_text(ended))
         self.results_label.setText(results_text(ended, elapsed_s))
         step = next_step_text(ended)
@@ -168,6 +190,8 @@ class EndSummary(QWidget):
         self.receipt_button.setVisible(bool(ended.receipt_paths))
         self.bundle_button.setEnabled(True)
         self.bundle_label.hide()
+        self.lock_wait_row.show_offer()
+        self.lock_wait_row.setVisible(ended.lock_holder is not None)
         self.show()
 
     def show_bundle_saving(self) -> None:

@@ -31,7 +31,7 @@ from uploader_gui.core.delivery.label import Label
 from uploader_gui.core.delivery.profile import Profile
 from uploader_gui.core.engine.ports import ArchiveInfo, LockAcquired, LockLostHandler, RowsHandler
 from uploader_gui.core.events import Event, ValidatorRowReceived, WarningRaised
-from uploader_gui.core.protocol.lock_status import LockStatus
+from uploader_gui.core.protocol.lock_status import LockCheck, LockStatus
 from uploader_gui.core.protocol.log_rows import LogRow, format_row
 from uploader_gui.core.protocol.naming import DeliveryNames
 from uploader_gui.core.protocol.resume_plan import ResumeScan
@@ -180,6 +180,13 @@ class ArchiveControl:
         seen = lock.acquire(ask)
         self._lock = lock
         return LockAcquired(lock.agent_id, was_ours_already=seen.status is LockStatus.HELD)
+
+    def check_lock(self) -> LockCheck:
+        """The lock as it is now, read only (after `connect`): for waiting until it is free."""
+        lock = ClientLock(
+            self._s3, self.names.control_bucket, staleness_threshold_s=self._threshold_s
+        )
+        return lock.check()
 
     def record_validator_log_start(self) -> None:
         names = self.names

@@ -26,6 +26,7 @@ from uploader_gui.bug_hooks import route_thread_bugs
 from uploader_gui.core.delivery.delivery_input import DeliveryInput
 from uploader_gui.core.delivery.profile import Profile
 from uploader_gui.core.engine.commands import SessionCommands, noting_questions
+from uploader_gui.core.engine.lock_wait import LockBackoff
 from uploader_gui.core.engine.ports import TransferPort, TransferWiring
 from uploader_gui.core.engine.running_session import RunSettings
 from uploader_gui.core.engine.session_engine import SessionEngine
@@ -62,6 +63,8 @@ class SessionOptions:
     control: ControlSettings = field(default_factory=ControlSettings)
     run: RunSettings = field(default_factory=RunSettings)
     transfer: TransferSettings = field(default_factory=TransferSettings)
+    # Between checks of a lock another delivery holds, while the window waits for it.
+    lock_backoff: LockBackoff = field(default_factory=LockBackoff)
 
 
 class DeliverySession:

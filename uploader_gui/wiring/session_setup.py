@@ -10,6 +10,7 @@ from pathlib import Path
 
 from uploader_gui.auth.profile_sign_in import ProfileSignIn
 from uploader_gui.core.delivery.profile import Profile
+from uploader_gui.core.engine.lock_wait import LockBackoff
 from uploader_gui.core.engine.running_session import RunSettings
 from uploader_gui.core.upload.part_plan import PartPlanner
 from uploader_gui.transfer.engine import TransferSettings
@@ -31,6 +32,7 @@ def session_options(
     heartbeat_every_s: float | None = None,
     poll_every_s: float | None = None,
     offline_timeout_s: float | None = None,
+    lock_backoff: LockBackoff | None = None,
 ) -> SessionOptions:
     """The session's options; None (or 0) keeps the protocol's or the app's default."""
     control = ControlSettings()
@@ -59,7 +61,11 @@ def session_options(
     if offline_timeout_s is not None:
         run = replace(run, offline_timeout_s=offline_timeout_s)
     return SessionOptions(
-        receipt_target=receipt_target, control=control, transfer=transfer, run=run
+        receipt_target=receipt_target,
+        control=control,
+        transfer=transfer,
+        run=run,
+        lock_backoff=lock_backoff or LockBackoff(),
     )
 
 

@@ -98,6 +98,9 @@ class StoreSession:
     def mark_started(self, agent_id: str) -> None:
         self._store.mark_delivery_started(self.delivery_key, agent_id=agent_id)
 
+    def has_used_agent_id(self, agent_id: str) -> bool:
+        return self._store.has_used_agent_id(agent_id)
+
     def mark_ended(self, outcome: str) -> None:
         self._store.mark_delivery_ended(self.delivery_key, outcome=outcome)
 

@@ -114,6 +114,15 @@ def test_delivery_start_state_and_end_are_saved(store: StateStore) -> None:
     assert record.started_at == record.ended_at == FIXED_TIME_TEXT
 
 
+def test_the_store_knows_which_agent_ids_this_computer_delivered_as(store: StateStore) -> None:
+    # How the window tells a lock held by an uploader here from one held elsewhere.
+    key = new_delivery(store)
+    store.mark_delivery_started(key, agent_id="qwertyuiopa")
+    assert store.has_used_agent_id("qwertyuiopa")
+    assert not store.has_used_agent_id("otheragentx")
+    assert not store.has_used_agent_id("")  # a delivery not started yet has no id
+
+
 def test_unknown_delivery_is_refused_everywhere(store: StateStore) -> None:
     with pytest.raises(KeyError, match="no delivery 42"):
         store.delivery(42)

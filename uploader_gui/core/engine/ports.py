@@ -146,6 +146,9 @@ class SessionStore(Protocol):
 
     def mark_started(self, agent_id: str) -> None: ...
 
+    def has_used_agent_id(self, agent_id: str) -> bool:
+        """True if a delivery recorded here (this computer, this account) was sent as it."""
+
     def mark_ended(self, outcome: str) -> None: ...
 
 

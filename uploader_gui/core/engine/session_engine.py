@@ -23,7 +23,9 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from datetime import UTC, datetime
 
+from uploader_gui.core.engine.archive_busy import archive_busy_text, lock_holder_of
 from uploader_gui.core.engine.commands import SessionCommands, noting_questions
 from uploader_gui.core.engine.file_states import FileState, FileTracker
 from uploader_gui.core.engine.inbox import (
@@ -54,11 +56,14 @@ from uploader_gui.core.events import (
     Event,
     FileStateChanged,
     FileStatesLoaded,
+    LockHolder,
     SessionCrashed,
     SessionPlanned,
     SessionStateChanged,
     WarningRaised,
 )
+from uploader_gui.core.protocol.lock_status import LockHeldElsewhere
+from uploader_gui.core.protocol.naming import DeliveryNames
 from uploader_gui.core.protocol.resume_plan import NothingToDo, ResumeScan
 
 log = logging.getLogger(__name__)
@@ -120,6 +125,7 @@ class SessionEngine:
         self._running: RunningSession | None = None
         self._reasons: dict[str, tuple[str, str]] = {}
         self._reported_bug: BugReported | None = None
+        self._lock_holder: LockHolder | None = None
         self._ran = False
 
     @property
@@ -156,6 +162,8 @@ class SessionEngine:
             message = str(exc)
         except UserInputError as exc:
             outcome, message = SessionOutcome.BAD_INPUT, str(exc)
+        except LockHeldElsewhere as exc:
+            outcome, message = SessionOutcome.ARCHIVE_BUSY, self._busy_text(exc)
         except UploaderError as exc:
             outcome = SessionOutcome.FAILED if self._running else SessionOutcome.COULD_NOT_RUN
             message = str(exc)
@@ -187,7 +195,11 @@ class SessionEngine:
         self, request: DeliveryRequest, archive: ArchiveInfo, plan: SessionPlan, agent_id: str
     ) -> Ending:
         self._enter(SessionState.LOCKING, f"taking the upload lock of {archive.names.dataset}")
-        lock = self._control.acquire_lock(agent_id or None)
+        try:
+            lock = self._control.acquire_lock(agent_id or None)
+        except LockHeldElsewhere as busy:
+            self._lock_holder = self._holder_of(busy, archive.names)
+            raise
         self._store.mark_started(lock.agent_id)
         self._enter(SessionState.STARTING_PIPELINE, "uploading the label and the index")
         self._control.record_validator_log_start()
@@ -221,6 +233,20 @@ class SessionEngine:
         )
         self._running.start(list(plan.to_send), self._pending_settings())
         return self._running.run_until_done()
+
+    def _holder_of(self, busy: LockHeldElsewhere, names: DeliveryNames) -> LockHolder:
+        """Who holds the lock; "this computer" if one of our own sessions used its id."""
+        agent_id = busy.check.holder_agent_id or ""
+        try:
+            is_here = bool(agent_id) and self._store.has_used_agent_id(agent_id)
+        except UploaderError:  # the holder is still named; only "where" is not known
+            is_here = False
+        return lock_holder_of(busy, names, is_this_computer=is_here)
+
+    def _busy_text(self, busy: LockHeldElsewhere) -> str:
+        if self._lock_holder is None:  # raised before the names were known: its own words
+            return str(busy)
+        return archive_busy_text(self._lock_holder, now=datetime.now(UTC))
 
     def _scan(self, request: DeliveryRequest) -> ResumeScan:
         try:
@@ -323,7 +349,13 @@ class SessionEngine:
             self._quietly("saving the session's end", lambda: self._save_end(state, outcome))
             receipt_paths = self._write_receipt(self._delivery_key)
         summary = summarise(
-            outcome, message, self._delivery_key, self._tracker, self._reasons, receipt_paths
+            outcome,
+            message,
+            self._delivery_key,
+            self._tracker,
+            self._reasons,
+            receipt_paths,
+            self._lock_holder,
         )
         self._emit_outside(SessionStateChanged(state.value, outcome.value))
         self._emit_outside(ended_event(summary, state))

@@ -10,7 +10,8 @@ person stopped or cancelled it), then one of three final states: complete, stopp
 
 An outcome says why the session ended. It decides the final state and the CLI's exit status:
 0 every file valid; 1 the delivery ended with invalid or failed files; 2 bad input, nothing sent;
-3 the session could not run or could not go on (lock, sign-in, archive, validator, a bug);
+3 the session could not run or could not go on (the lock held elsewhere or lost, sign-in,
+archive, validator, a bug);
 130 interrupted by the person (state saved, lock released, resumable).
 """
 
@@ -61,6 +62,8 @@ class SessionOutcome(StrEnum):
     TOO_MANY_FAILURES = "too many validation failures"
     VALIDATOR_STOPPED = "the validator stopped"
     LOCK_LOST = "lock lost"
+    # Another delivery holds the lock: nothing was sent, Start (or waiting) goes on later.
+    ARCHIVE_BUSY = "archive busy"
     OFFLINE = "the archive could not be reached"
     SIGN_IN_ENDED = "sign-in needed"
     INTERRUPTED = "interrupted"
@@ -88,6 +91,7 @@ _FINAL_STATE_OF: Mapping[SessionOutcome, SessionState] = MappingProxyType(
         _O.TOO_MANY_FAILURES: SessionState.STOPPED,
         _O.VALIDATOR_STOPPED: SessionState.STOPPED,
         _O.LOCK_LOST: SessionState.STOPPED,
+        _O.ARCHIVE_BUSY: SessionState.STOPPED,
         _O.OFFLINE: SessionState.STOPPED,
         _O.SIGN_IN_ENDED: SessionState.STOPPED,
         _O.INTERRUPTED: SessionState.STOPPED,
@@ -106,6 +110,7 @@ _EXIT_STATUS_OF: Mapping[SessionOutcome, int] = MappingProxyType(
         _O.TOO_MANY_FAILURES: EXIT_WITH_PROBLEMS,
         _O.VALIDATOR_STOPPED: EXIT_COULD_NOT_RUN,
         _O.LOCK_LOST: EXIT_COULD_NOT_RUN,
+        _O.ARCHIVE_BUSY: EXIT_COULD_NOT_RUN,
         _O.OFFLINE: EXIT_COULD_NOT_RUN,
         _O.SIGN_IN_ENDED: EXIT_COULD_NOT_RUN,
         _O.INTERRUPTED: EXIT_INTERRUPTED,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from uploader_gui.core.engine.file_states import FileState, FileTracker
 from uploader_gui.core.engine.session_states import SessionOutcome, SessionState
-from uploader_gui.core.events import SessionEnded
+from uploader_gui.core.events import LockHolder, SessionEnded
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class SessionSummary:
     files_total: int
     problems: tuple[tuple[str, str, str], ...] = ()  # (path, state, reason)
     receipt_paths: tuple[str, ...] = field(default=())
+    lock_holder: LockHolder | None = None  # who holds the lock, when the archive was busy
 
     @property
     def exit_status(self) -> int:
@@ -36,6 +37,7 @@ def summarise(
     tracker: FileTracker | None,
     reasons: Mapping[str, tuple[str, str]],
     receipt_paths: tuple[str, ...],
+    lock_holder: LockHolder | None = None,
 ) -> SessionSummary:
     """The summary from the tracker's final states and the reasons seen for each problem."""
     counts = tracker.count_by_state() if tracker is not None else {}
@@ -53,6 +55,7 @@ def summarise(
         files_total=len(tracker) if tracker is not None else 0,
         problems=tuple(problems),
         receipt_paths=receipt_paths,
+        lock_holder=lock_holder,
     )
 
 
@@ -68,4 +71,5 @@ def ended_event(summary: SessionSummary, state: SessionState) -> SessionEnded:
         files_failed=counts[FileState.FAILED],
         exit_status=summary.exit_status,
         receipt_paths=summary.receipt_paths,
+        lock_holder=summary.lock_holder,
     )

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
+from uploader_gui.core.errors import FatalError
+
 MAX_LOCK_SIZE_BYTES = 2048
 AGENT_ID_LENGTH = 11
 _AGENT_ID_ALPHABET = string.ascii_lowercase
@@ -59,6 +61,19 @@ class LockCheck:
     @property
     def etag(self) -> str | None:
         return self.listed.etag if self.listed else None
+
+
+class LockHeldElsewhere(FatalError):
+    """Another uploader holds a fresh lock; the message names its agent id and the lock's age.
+
+    Raised by the control channel, read by the engine (which says who holds it and lets the
+    window wait until it is free), hence here in the core rather than in `fast/`.
+    """
+
+    def __init__(self, message: str, check: LockCheck, lock_key: str = "lock/client") -> None:
+        super().__init__(message)
+        self.check = check
+        self.lock_key = lock_key
 
 
 def lock_age_s(listed: ListedLock, now: datetime) -> float:
@@ -109,8 +124,8 @@ def format_age(age_s: float) -> str:
     return f"{days} days {hours} h" if hours else f"{days} days"
 
 
-def _holder_phrase(check: LockCheck) -> str:
-    holder = check.holder_agent_id
+def holder_phrase(holder: str | None) -> str:
+    """`uploader agent qwertyuiopa`, or what else the lock holds, said safely."""
     if holder is None:
         return "an unreadable lock"
     if not is_agent_id(holder):
@@ -128,7 +143,7 @@ def _age_phrase(check: LockCheck) -> str:
 def locked_message(check: LockCheck, lock_key: str) -> str:
     """Why we refuse to start: names the holder's agent id and the lock's age."""
     return (
-        f"This delivery is being uploaded by {_holder_phrase(check)} "
+        f"This delivery is being uploaded by {holder_phrase(check.holder_agent_id)} "
         f"({lock_key}{_age_phrase(check)}). Only one upload may run at a time, including a "
         "sample and a staging upload of the same delivery. Wait for it to finish; if it was "
         "interrupted, its lock becomes stale after the archive's threshold and can be taken over."
@@ -137,17 +152,16 @@ def locked_message(check: LockCheck, lock_key: str) -> str:
 
 def takeover_question(check: LockCheck, lock_key: str, staleness_threshold_s: float) -> str:
     """The text asking whether to replace a stale or invalid lock."""
+    holder = holder_phrase(check.holder_agent_id)
     if check.status is LockStatus.STALE:
         reason = (
-            f"The lock {lock_key} is held by {_holder_phrase(check)}{_age_phrase(check)}, longer "
+            f"The lock {lock_key} is held by {holder}{_age_phrase(check)}, longer "
             f"than the archive's limit of {format_age(staleness_threshold_s)}, so that upload "
             "has probably stopped."
         )
     else:
         size = f" ({check.listed.size_bytes} bytes)" if check.listed else ""
-        reason = (
-            f"The lock {lock_key} holds {_holder_phrase(check)}{size}, which no uploader writes."
-        )
+        reason = f"The lock {lock_key} holds {holder}{size}, which no uploader writes."
     return (
         f"{reason} Take the lock over and continue? Only do this if no other upload of this "
         "delivery is still running, on this or any other computer."

@@ -194,6 +194,7 @@ class FakeStore:
     started_agent: str = ""
     outcome: str = ""
     is_unwritable: bool = False
+    used_agent_ids: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.states.update({path: known.state for path, known in self.known.items()})
@@ -224,6 +225,9 @@ class FakeStore:
 
     def mark_ended(self, outcome: str) -> None:
         self.outcome = outcome
+
+    def has_used_agent_id(self, agent_id: str) -> bool:
+        return agent_id in self.used_agent_ids
 
 
 Outcome = str  # "ok", "fail:<message>", "retry:<message>", "hold" (no outcome yet)

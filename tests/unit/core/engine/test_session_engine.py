@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import pytest
 
@@ -44,6 +45,12 @@ from uploader_gui.core.events import (
     SessionStateChanged,
     TransferAttemptEnded,
     WarningRaised,
+)
+from uploader_gui.core.protocol.lock_status import (
+    ListedLock,
+    LockCheck,
+    LockHeldElsewhere,
+    LockStatus,
 )
 from uploader_gui.core.protocol.resume_plan import ResumeScan
 from uploader_gui.core.questions import ask
@@ -318,6 +325,31 @@ def test_bad_input_sends_nothing() -> None:
     assert summary.exit_status == 2
     assert "index.csv line 1" in summary.message
     assert harness.control.calls == ["close"]
+
+
+def lock_held_by(agent_id: str) -> LockHeldElsewhere:
+    listed = ListedLock("lock/client", len(agent_id), datetime.now(UTC), '"e"')
+    return LockHeldElsewhere("held", LockCheck(LockStatus.LOCKED, listed, agent_id, 30.0))
+
+
+@pytest.mark.parametrize(("used_here", "where"), [(True, "this computer"), (False, "another")])
+def test_a_lock_held_elsewhere_ends_as_archive_busy_naming_its_holder(
+    used_here: bool, where: str
+) -> None:
+    store = FakeStore(used_agent_ids={"qwertyuiopa"} if used_here else set())
+    harness = Harness(control=FakeControl(lock_error=lock_held_by("qwertyuiopa")), store=store)
+    summary = harness.run()
+    assert summary.outcome is SessionOutcome.ARCHIVE_BUSY
+    assert summary.exit_status == 3
+    assert f"uploader agent qwertyuiopa on {where}" in summary.message
+    assert "30 s ago" in summary.message
+    holder = ended(harness).lock_holder
+    assert holder is not None
+    assert (holder.agent_id, holder.is_this_computer) == ("qwertyuiopa", used_here)
+    assert (holder.dataset, holder.delivery_id) == ("fake_set", "0007")
+    assert harness.control.stop_rows == 0
+    assert harness.control.released == 0  # the other's lock is never deleted
+    assert ended(harness).to_json_dict()["lock_holder"]["agent_id"] == "qwertyuiopa"
 
 
 def test_files_no_filetype_matches_fail_preflight_before_connecting() -> None:

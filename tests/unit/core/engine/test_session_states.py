@@ -19,6 +19,7 @@ OUT = SessionOutcome
         (OUT.BAD_INPUT, SessionState.FAILED, 2),
         (OUT.COULD_NOT_RUN, SessionState.FAILED, 3),
         (OUT.LOCK_LOST, SessionState.STOPPED, 3),
+        (OUT.ARCHIVE_BUSY, SessionState.STOPPED, 3),
         (OUT.VALIDATOR_STOPPED, SessionState.STOPPED, 3),
         (OUT.FAILED, SessionState.FAILED, 3),
         (OUT.CRASHED, SessionState.FAILED, 3),
