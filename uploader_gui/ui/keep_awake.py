@@ -22,6 +22,8 @@ from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
+# What wakepy's D-Bus methods say on a headless Linux box or over SSH, where no desktop runs.
+_NO_SESSION_BUS = "DBUS_SESSION_BUS_ADDRESS"
 CLOSE_TIMEOUT_S = 2.0  # the window is closing: a stuck D-Bus call must not hold it open
 
 
@@ -130,8 +132,11 @@ def held_status(mode: Any) -> AwakeStatus:
 
 def failed_status(result: Any) -> AwakeStatus:
     """Why wakepy's `ActivationResult` failed: a short reason and its whole account."""
-    tried = [entry.method_name for entry in result.list_methods(ignore_unused=True)]
-    if tried:
+    entries = result.list_methods(ignore_unused=True)
+    tried = [entry.method_name for entry in entries]
+    if any(_NO_SESSION_BUS in str(entry.failure_reason) for entry in entries):
+        reason = "there is no desktop session (D-Bus session bus) to ask"
+    elif tried:
         reason = f"the system refused or did not answer ({', '.join(tried)})"
     else:
         reason = "this system has no way to be kept awake that the app knows of"

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Signal
 def receipt_folder_problem(folder: str) -> str:
     """Why receipts cannot be written into `folder`, naming it and the fix; "" if they can."""
     if not os.path.isabs(folder):
-        return f"“{folder}” is not a full path: choose the folder with Choose…."
+        return f"“{folder}” is not a full path: pick the folder with Choose… instead."
     path = Path(folder)
     if path.is_file():
         return f"“{folder}” is a file, not a folder: choose a folder for the receipts."
