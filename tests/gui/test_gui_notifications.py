@@ -19,9 +19,12 @@ from tests.gui.comfort_kit import (
     wait_for_end,
 )
 from tests.gui.delivery_run_kit import DEMO_FILES, wait_until_transferring
+from uploader_gui.core.engine.sign_in_pause import SIGN_IN_CHOICES, SIGN_IN_QUESTION_ID, STOP
+from uploader_gui.core.questions import QuestionAsked, ReplyHandle
 from uploader_gui.sandbox.archive import LocalArchive
 from uploader_gui.ui.app_settings import AppSettings, SettingsStore
 from uploader_gui.ui.delivery_comfort import ComfortPorts
+from uploader_gui.ui.delivery_notices import SIGN_IN_TEXT, SIGN_IN_TITLE
 from uploader_gui.ui.main_window import MainWindow
 from uploader_gui.ui.notifier import NoticeKind
 
@@ -138,3 +141,27 @@ def test_the_window_title_shows_the_percentage_while_delivering(
     qtbot.waitUntil(lambda: re.fullmatch(r"\d{1,3} % — data", window.windowTitle()) is not None)
     wait_for_end(qtbot, window)
     assert window.windowTitle() == "data"
+
+
+def question(question_id: str) -> QuestionAsked:
+    return QuestionAsked(
+        question_id,
+        "Sign in again",
+        "The sign-in ended.",
+        SIGN_IN_CHOICES,
+        STOP,
+        ReplyHandle(SIGN_IN_CHOICES),
+    )
+
+
+def test_a_sign_in_needed_while_the_person_looks_elsewhere_notifies(
+    qtbot: QtBot, window_factory: WindowFactory
+) -> None:
+    ports, notifier = recording_ports()
+    window = window_factory(comfort_ports=ports)
+    look_elsewhere(qtbot, window)
+    # As the session asks it (through the bridge) when the archive's sign-in ended mid-run.
+    window.bridge.put(question("lock-takeover"))
+    window.bridge.put(question(SIGN_IN_QUESTION_ID))
+    qtbot.waitUntil(lambda: len(window.delivery.boxes) == 2)
+    assert notifier.notices == [(SIGN_IN_TITLE, SIGN_IN_TEXT, NoticeKind.PROBLEM)]

@@ -167,3 +167,18 @@ def test_a_receipt_folder_that_cannot_take_receipts_is_refused_naming_it(
     qtbot.waitUntil(lambda: not dialog.isVisible())
     assert SettingsStore().load().receipt_folder == ""
     assert window.comfort.tuning().receipt_target is None
+
+
+def test_a_hand_edited_settings_file_with_bad_values_opens_with_the_defaults(
+    qtbot: QtBot, window_factory: WindowFactory
+) -> None:
+    store = SettingsStore()
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    store.path.write_text(
+        "[delivery]\nconcurrency=99\nbandwidth_limit_mib_s=fast\nkeep_awake=false\n"
+    )
+    window = window_factory(comfort_ports=quiet_ports())
+    dialog = open_dialog(qtbot, window)
+    assert dialog.concurrency_spin.value() == DEFAULT_CONCURRENCY
+    assert dialog.bandwidth_spin.text() == "Off"
+    assert not dialog.keep_awake_check.isChecked()  # a good value is kept
