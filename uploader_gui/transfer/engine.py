@@ -44,6 +44,7 @@ from typing import Any
 from uploader_gui.core.checksums.crc32 import DEFAULT_CHUNK_BYTES, ReadStopped
 from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.engine.file_states import FileState, FileTracker
+from uploader_gui.core.engine.session_tuning import DEFAULT_CONCURRENCY
 from uploader_gui.core.errors import FatalError, UploaderError
 from uploader_gui.core.events import Event, TransferAttemptEnded, TransferRunEnded
 from uploader_gui.core.upload.part_plan import PartPlanner
@@ -73,7 +74,6 @@ from uploader_gui.transfer.transfer_context import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CONCURRENCY = 4
 _ALREADY_DELIVERED = frozenset({FileState.DONE, FileState.VALID, FileState.INVALID})
 _INTERRUPTED_REASON = "interrupted earlier; resuming"
 
@@ -258,6 +258,11 @@ class TransferEngine:
     @property
     def concurrency(self) -> int:
         return self._executor.size
+
+    @property
+    def bandwidth_limit_bytes_per_s(self) -> float | None:
+        """The limit the workers are paced by now (None: unlimited)."""
+        return self._services.bandwidth.rate_bytes_per_s
 
     @property
     def clients_created(self) -> int:

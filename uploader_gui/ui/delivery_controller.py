@@ -20,6 +20,7 @@ from uploader_gui.core.delivery.delivery_input import DeliveryInput
 from uploader_gui.core.delivery.profile import Profile
 from uploader_gui.core.engine.commands import SessionCommands
 from uploader_gui.core.engine.session_states import SessionOutcome
+from uploader_gui.core.engine.session_tuning import SessionTuning
 from uploader_gui.core.events import (
     Event,
     IndexEntrySkipped,
@@ -59,11 +60,12 @@ class SessionWorker(QObject):
         super().__init__()
         self._build = build
         self._emit = emit
+        self.session: DeliverySession | None = None  # once built (read by the window's tests)
 
     @Slot()
     def run(self) -> None:
         try:
-            session = self._build()
+            session = self.session = self._build()
         except Exception as exc:  # any failure to build is shown, not lost
             log.exception("the delivery session could not be set up")
             self._emit(SessionCrashed(str(exc) or type(exc).__name__, traceback.format_exc()))
@@ -108,6 +110,8 @@ class DeliveryController(QObject):
         self._thread: QThread | None = None
         self._worker: SessionWorker | None = None
         self.commands: SessionCommands | None = None  # the running session's, else None
+        # The person's Settings at Start, laid over `options` on the session's thread.
+        self.tuning: Callable[[], SessionTuning] = SessionTuning
 
     def _session_events(self, event: Event) -> None:
         # The session lists the folder again while checking; the window's own listing already
@@ -119,23 +123,28 @@ class DeliveryController(QObject):
     def is_running(self) -> bool:
         return self._thread is not None
 
+    @property
+    def session(self) -> DeliverySession | None:
+        """The running session once its thread built it, else None."""
+        return self._worker.session if self._worker is not None else None
+
     def start(self, profile: Profile, inputs: DeliveryInput, auth: ProfileSignIn | None) -> bool:
         """Run a session for `inputs`; False (nothing started) while another one runs."""
         if self._thread is not None:
             return False
-        options, emit = self.options, self._session_events
+        options, emit, tuning = self.options, self._session_events, self.tuning()
         commands = self.commands = SessionCommands()
 
         def build() -> DeliverySession:  # on the session's thread: imports and file I/O
             from uploader_gui.wiring.delivery_session import DeliverySession, SessionOptions
-            from uploader_gui.wiring.session_setup import credentials_for
+            from uploader_gui.wiring.session_setup import credentials_for, tuned_options
 
             credentials, sign_in = credentials_for(profile, auth)
             return DeliverySession(
                 profile,
                 inputs,
                 emit=emit,
-                options=options or SessionOptions(),
+                options=tuned_options(options or SessionOptions(), tuning),
                 credentials=credentials,
                 sign_in=sign_in,
                 commands=commands,

@@ -43,6 +43,7 @@ from uploader_gui.core.delivery.folder_index import FolderIndex, IndexOptions, b
 from uploader_gui.core.delivery.profile_import import is_profile_file
 from uploader_gui.core.events import IndexProgressed, SessionCrashed
 from uploader_gui.ui.about_box import AboutBox
+from uploader_gui.ui.delivery_comfort import ComfortPorts, DeliveryComfort
 from uploader_gui.ui.delivery_dialogs import WINDOW_CRASH_TEXT, WINDOW_CRASH_TITLE, crash_box
 from uploader_gui.ui.delivery_panel import DeliveryPanel
 from uploader_gui.ui.delivery_view import DeliveryView
@@ -105,12 +106,14 @@ class MainWindow(QMainWindow):
         check: DeliveryCheck = check_delivery,
         session_options: SessionOptions | None = None,
         read_details: ReadDetails | None = None,
+        comfort_ports: ComfortPorts | None = None,
         parent: QWidget | None = None,
     ) -> None:
         """`start_local_archive` (run on a worker thread once the window shows) makes the
         built-in local archive available; without it the archive is listed as not running.
         `session_options`: how deliveries run (tests shorten the protocol's poll intervals).
-        `read_details`: reads a file's details from the state store (tests hold it back)."""
+        `read_details`: reads a file's details from the state store (tests hold it back).
+        `comfort_ports`: notifications, keep-awake and settings (tests observe them)."""
         super().__init__(parent)
         self.folder: str | None = None
         self.folder_index: FolderIndex | None = None  # the last finished index, for uploading
@@ -150,6 +153,9 @@ class MainWindow(QMainWindow):
             read_details=read_details,
         )
         self.menuBar().insertMenu(self.help_menu.menuAction(), self.details.view_menu)
+        self.comfort = DeliveryComfort(self, self.delivery, self.bridge, ports=comfort_ports)
+        self.details.view_menu.addSeparator()
+        self.details.view_menu.addAction(self.comfort.settings_action)
         self._connect()
         self.setAcceptDrops(True)
         self.setWindowTitle(APP_TITLE)
@@ -429,6 +435,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Cancel and join every worker thread before Qt destroys them (safe to call twice)."""
         self.delivery.shutdown()
+        self.comfort.shutdown()
         self.details.shutdown()
         self.runner.shutdown()
         self.bridge.stop()

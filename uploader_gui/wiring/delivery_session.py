@@ -110,6 +110,9 @@ class DeliverySession:
             sign_in=sign_in,
             commands=self.commands,
         )
+        # The transfer port once the transfer began: what a window reads back of the live
+        # concurrency and bandwidth limit.
+        self.transfers: EngineTransfers | None = None
         self._thread: threading.Thread | None = None
         self._summary: SessionSummary | None = None
         self._done = threading.Event()
@@ -152,7 +155,7 @@ class DeliverySession:
         refresh = (
             refresh_hook(credentials) if isinstance(credentials, RefreshableCredentials) else None
         )
-        return EngineTransfers(
+        self.transfers = EngineTransfers(
             wiring,
             records=self._store_port.delivery_files,
             source=LocalSource(Path(request.source_root)),
@@ -160,3 +163,4 @@ class DeliverySession:
             settings=self.options.transfer,
             refresh_credentials=refresh,
         )
+        return self.transfers

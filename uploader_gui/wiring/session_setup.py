@@ -12,6 +12,7 @@ from uploader_gui.auth.profile_sign_in import ProfileSignIn
 from uploader_gui.core.delivery.profile import Profile
 from uploader_gui.core.engine.lock_wait import LockBackoff
 from uploader_gui.core.engine.running_session import RunSettings
+from uploader_gui.core.engine.session_tuning import SessionTuning
 from uploader_gui.core.upload.part_plan import PartPlanner
 from uploader_gui.transfer.engine import TransferSettings
 from uploader_gui.wiring.control_channel import (
@@ -67,6 +68,17 @@ def session_options(
         run=run,
         lock_backoff=lock_backoff or LockBackoff(),
     )
+
+
+def tuned_options(options: SessionOptions, tuning: SessionTuning) -> SessionOptions:
+    """`options` with the person's tuning laid over it (a field left None keeps its value)."""
+    transfer = options.transfer
+    if tuning.concurrency is not None:
+        transfer = replace(transfer, concurrency=tuning.concurrency)
+    if tuning.bandwidth_limit_bytes_per_s is not None:
+        transfer = replace(transfer, bandwidth_limit_bytes_per_s=tuning.bandwidth_limit_bytes_per_s)
+    receipt_target = tuning.receipt_target or options.receipt_target
+    return replace(options, transfer=transfer, receipt_target=receipt_target)
 
 
 def credentials_for(

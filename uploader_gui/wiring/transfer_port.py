@@ -85,6 +85,20 @@ class EngineTransfers:
         if self._engine is not None:
             self._engine.set_bandwidth_limit(bytes_per_s)
 
+    @property
+    def concurrency(self) -> int:
+        """Workers of the running engine, else what the next run gets."""
+        if self._engine is not None and not self._engine.is_finished:
+            return self._engine.concurrency
+        return self._settings.concurrency
+
+    @property
+    def bandwidth_limit_bytes_per_s(self) -> float | None:
+        """The running engine's limit, else what the next run gets (None: unlimited)."""
+        if self._engine is not None and not self._engine.is_finished:
+            return self._engine.bandwidth_limit_bytes_per_s
+        return self._settings.bandwidth_limit_bytes_per_s
+
     def probe_now(self) -> None:
         if self._engine is not None:
             self._engine.probe_now()
