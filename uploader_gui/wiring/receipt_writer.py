@@ -83,4 +83,6 @@ class ReceiptWriter:
             json_path, receipt_json_text(delivery, files, app_version=__version__)
         )
         write_text_atomically(csv_path, receipt_csv_text(files))
+        # Remembered only once both files are whole: the History view opens this one.
+        self._store.record_receipt(delivery_key, str(json_path))
         return str(json_path), str(csv_path)
