@@ -142,7 +142,7 @@ def test_a_stopped_delivery_is_offered_next_launch_and_resume_completes_it(
     assert (panel.label_path, panel.folder) == (str(DEMO_LABEL), str(folder))
     assert panel.selected_archive().is_local_archive
     assert not panel.sample_checkbox.isChecked()
-    assert second.model.rowCount() == len(SLOW_FILES)
+    qtbot.waitUntil(lambda: second.model.rowCount() == len(SLOW_FILES))  # the folder, indexed
     assert banner.rows == []
     assert "press Start to send the rest" in banner.note.text()
     assert not second.delivery.is_running  # the person presses Start, after the pre-flight
@@ -286,3 +286,20 @@ def test_the_history_model_passes_qtmodeltester(qtmodeltester: object, tmp_path:
     dialog.model.set_entries([])
     qtmodeltester.check(dialog.model)  # type: ignore[attr-defined]
     dialog.close()
+
+
+def test_resume_from_history_fills_the_window_and_closes_the_view(
+    qtbot: QtBot, window_factory: WindowFactory, tmp_path: Path
+) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    seed_delivery(folder, states=(FileState.VALID, FileState.READY))
+    window = next_window(window_factory)
+    dialog = history_dialog(qtbot, window, rows=1)
+    assert dialog.resume_button.isEnabled()
+    dialog.resume_button.click()
+    panel = window.delivery_panel
+    qtbot.waitUntil(lambda: panel.folder == str(folder), timeout=RUN_TIMEOUT_MS)
+    assert panel.label_path == str(DEMO_LABEL)
+    assert not dialog.isVisible()
+    assert window.history.banner.rows == []  # no longer offered: it is in the window now

@@ -123,7 +123,7 @@ class DeliveryHistory(QObject):
         self.reader.discarded.connect(self._on_discarded)
         panel.archives.archivesListed.connect(self._on_archives_listed)
         bridge.sessionPlanned.connect(self._on_planned)
-        bridge.sessionEnded.connect(self._refresh_dialog)
+        bridge.sessionEnded.connect(self._on_session_ended)
         QTimer.singleShot(0, self, self.offer_unfinished)  # after the window shows
 
     # --- what the person does -----------------------------------------------------------------
@@ -238,7 +238,11 @@ class DeliveryHistory(QObject):
             self._in_use.add(event.delivery_key)
             self.banner.remove(event.delivery_key)
 
-    @Slot()
+    @Slot(object)
+    def _on_session_ended(self, event: object) -> None:
+        del event
+        self._refresh_dialog()  # an open History shows the delivery's new outcome
+
     def _refresh_dialog(self) -> None:
         if self.dialog is not None and self.dialog.isVisible():
             self.reader.read()

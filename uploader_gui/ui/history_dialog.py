@@ -89,6 +89,9 @@ class HistoryDialog(QDialog):
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         rows.setVisible(False)
         columns = table.horizontalHeader()
+        # Fitting columns to contents is affordable here: hundreds of rows, not 100k files.
+        columns.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        columns.setSectionResizeMode(HistoryColumn.FOLDER, QHeaderView.ResizeMode.Interactive)
         columns.setSectionResizeMode(HistoryColumn.OUTCOME, QHeaderView.ResizeMode.Stretch)
         table.activated.connect(self._on_activated)
         return table
