@@ -14,6 +14,7 @@ import pytest
 from uploader_gui.commands.deliveries import list_deliveries
 from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.engine.file_states import FileState
+from uploader_gui.core.errors import FatalError
 from uploader_gui.store.database import Database
 from uploader_gui.store.delivery_history import DeliverySummary, unfinished_deliveries
 from uploader_gui.store.schema import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version
@@ -168,6 +169,22 @@ def test_the_receipt_written_is_remembered(store: StateStore, tmp_path: Path) ->
     json_path, _ = ReceiptWriter(store, tmp_path / "receipts").write_receipt(key)
     assert summary_of(store, key).record.receipt_path == json_path
     assert Path(json_path).is_file()
+
+
+class StoreFullAfterReceipts(StateStore):
+    """An injected fault: the disk fills up just as the receipt's path is saved."""
+
+    def record_receipt(self, delivery_key: int, receipt_path: str) -> None:
+        raise FatalError("The disk holding the state store's folder is full")
+
+
+def test_a_receipt_written_but_not_remembered_is_still_reported(tmp_path: Path) -> None:
+    with StoreFullAfterReceipts(tmp_path / "state.sqlite3") as store:
+        key = delivery_with(store, [S.VALID])
+        json_path, csv_path = ReceiptWriter(store, tmp_path / "receipts").write_receipt(key)
+        assert Path(json_path).is_file()
+        assert Path(csv_path).is_file()
+        assert summary_of(store, key).record.receipt_path == ""
 
 
 def test_the_cli_listing_says_discarded(store: StateStore) -> None:
