@@ -52,6 +52,11 @@ def discard_delivery(store_path: Path | None, delivery_key: int) -> None:
 
 def missing_inputs(record: DeliveryRecord) -> list[str]:
     """What a resume of `record` cannot find, each naming the path and the fix ([] if none)."""
+    if record.source_root.startswith("s3://"):  # a copy from S3 started in a terminal
+        return [
+            f"It copies from {record.source_root}, and the window delivers folders only. Run the "
+            "same `uploader-gui transfer` command again: rerunning it resumes."
+        ]
     problems = []
     if not Path(record.source_root).is_dir():
         problems.append(

@@ -19,6 +19,7 @@ from uploader_gui.store.database import Database
 from uploader_gui.store.delivery_history import DeliverySummary, unfinished_deliveries
 from uploader_gui.store.schema import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version
 from uploader_gui.store.state_store import StateStore
+from uploader_gui.wiring.delivery_history import missing_inputs
 from uploader_gui.wiring.receipt_writer import ReceiptWriter
 
 S = FileState
@@ -228,3 +229,35 @@ def _user_version(path: Path, connect: Callable[..., sqlite3.Connection] = sqlit
         return schema_version(connection)
     finally:
         connection.close()
+
+
+def test_resume_checks_name_each_missing_input_and_its_fix(
+    store: StateStore, tmp_path: Path
+) -> None:
+    label = tmp_path / "label.yaml"
+    label.write_text("x", "utf-8")
+    key = store.create_delivery(
+        profile_name="archive",
+        dataset="gbt",
+        delivery_id="d1",
+        transfer_type="staging",
+        source_root=str(tmp_path / "gone"),
+        label_path=str(label),
+        index_path=str(tmp_path / "index.csv"),
+    )
+    folder_gone, index_gone = missing_inputs(store.delivery(key))
+    assert f"The folder {tmp_path / 'gone'} is not there any more" in folder_gone
+    assert "Reconnect the drive" in folder_gone
+    assert f"The index {tmp_path / 'index.csv'} is not there any more" in index_gone
+    (tmp_path / "gone").mkdir()
+    (tmp_path / "index.csv").write_text("x", "utf-8")
+    assert missing_inputs(store.delivery(key)) == []
+    copied = store.create_delivery(
+        profile_name="archive",
+        dataset="gbt",
+        delivery_id="d2",
+        transfer_type="staging",
+        source_root="s3://bucket/data",
+    )
+    (only,) = missing_inputs(store.delivery(copied))
+    assert "Run the same `uploader-gui transfer` command again" in only
