@@ -39,19 +39,18 @@ def list_deliveries(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     try:
         with StateStore(args.store) as store:
-            records = store.deliveries()
-            counts = {r.key: store.delivery_files(r.key).count_by_state() for r in records}
+            summaries = store.delivery_summaries()
     except FatalError as exc:
         print(f"uploader-gui deliveries: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
-    if not records:
+    if not summaries:
         print("No deliveries yet.", file=out)
         return EXIT_OK
-    for record in records:
-        by_state = counts[record.key]
-        files = sum(by_state.values())
+    for summary in summaries:
+        record, by_state, files = summary.record, summary.counts, summary.files_total
         tally = ", ".join(f"{n:,} {state.label}" for state, n in sorted(by_state.items()))
         ended = f", ended {record.ended_at}" if record.ended_at else ""
+        ended += f", discarded {record.discarded_at}" if record.discarded_at else ""
         outcome = f" ({record.outcome})" if record.outcome else ""
         print(
             f"{record.key:>4}  {record.dataset}-{record.delivery_id} {record.transfer_type}  "

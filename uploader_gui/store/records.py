@@ -26,10 +26,13 @@ class DeliveryRecord:
     created_at: str
     started_at: str | None
     ended_at: str | None
+    receipt_path: str = ""  # the JSON receipt last written for it ("" if none yet)
+    discarded_at: str | None = None  # set when the person discarded it unfinished
 
     COLUMNS = (
         "id, profile_name, dataset, delivery_id, transfer_type, source_root, label_path, "
-        "index_path, agent_id, state, outcome, created_at, started_at, ended_at"
+        "index_path, agent_id, state, outcome, created_at, started_at, ended_at, receipt_path, "
+        "discarded_at"
     )
 
 

@@ -92,10 +92,19 @@ _MULTIPART_FINGERPRINT: Migration = (
     "ALTER TABLE multipart_uploads ADD COLUMN source_mtime_ns INTEGER",
 )
 
+# Version 4 remembers where a delivery's receipt was written (the History view opens it; the
+# person may have chosen any folder or file name, so it cannot be derived) and when the person
+# discarded an unfinished delivery (so it is no longer offered on launch; its rows stay).
+_RECEIPT_AND_DISCARD: Migration = (
+    "ALTER TABLE deliveries ADD COLUMN receipt_path TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE deliveries ADD COLUMN discarded_at TEXT",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     _DELIVERIES_FILES_AND_PARTS,
     _FILE_JOURNAL,
     _MULTIPART_FINGERPRINT,
+    _RECEIPT_AND_DISCARD,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

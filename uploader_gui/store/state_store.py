@@ -31,6 +31,7 @@ from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.errors import UserInputError
 from uploader_gui.store.database import Connect, Database
 from uploader_gui.store.delivery_files import DeliveryFiles
+from uploader_gui.store.delivery_history import DeliverySummary, delivery_summaries
 from uploader_gui.store.records import DeliveryRecord
 from uploader_gui.store.schema import migrate
 
@@ -135,6 +136,10 @@ class StateStore:
             rows = connection.execute(f"{_SELECT_DELIVERY} ORDER BY id DESC").fetchall()
         return [DeliveryRecord(*row) for row in rows]
 
+    def delivery_summaries(self) -> list[DeliverySummary]:
+        """Every delivery, newest first, with its files counted by state (one read)."""
+        return delivery_summaries(self._db)
+
     def latest_delivery(
         self, *, profile_name: str, dataset: str, delivery_id: str, transfer_type: str
     ) -> DeliveryRecord | None:
@@ -163,10 +168,24 @@ class StateStore:
         self._update_delivery(delivery_key, "state = ?", (state,))
 
     def mark_delivery_started(self, delivery_key: int, *, agent_id: str) -> None:
-        """The session took the lock and began: save when, and the agent id it writes as."""
+        """The session took the lock and began: save when, and the agent id it writes as.
+
+        A delivery discarded earlier and run again is live again (offered if it stops)."""
         self._update_delivery(
-            delivery_key, "started_at = ?, agent_id = ?", (self._db.now(), agent_id)
+            delivery_key,
+            "started_at = ?, agent_id = ?, discarded_at = NULL",
+            (self._db.now(), agent_id),
         )
+
+    def record_receipt(self, delivery_key: int, receipt_path: str) -> None:
+        """Remember the receipt just written for the delivery (the History view opens it)."""
+        self._update_delivery(delivery_key, "receipt_path = ?", (receipt_path,))
+
+    def mark_delivery_discarded(self, delivery_key: int) -> None:
+        """The person gave up on this unfinished delivery: it is no longer offered to resume.
+
+        Only the mark is written: its files, journal and receipt stay, and nothing is sent."""
+        self._update_delivery(delivery_key, "discarded_at = ?", (self._db.now(),))
 
     def mark_delivery_ended(self, delivery_key: int, *, outcome: str) -> None:
         """The session stopped: save when, and how it ended (complete, quit, crashed, ...)."""

@@ -45,6 +45,7 @@ from uploader_gui.core.events import IndexProgressed, SessionCrashed
 from uploader_gui.ui.about_box import AboutBox
 from uploader_gui.ui.delivery_comfort import ComfortPorts, DeliveryComfort
 from uploader_gui.ui.delivery_dialogs import WINDOW_CRASH_TEXT, WINDOW_CRASH_TITLE, crash_box
+from uploader_gui.ui.delivery_history import DeliveryHistory
 from uploader_gui.ui.delivery_panel import DeliveryPanel
 from uploader_gui.ui.delivery_view import DeliveryView
 from uploader_gui.ui.engine_bridge import EngineBridge, IndexFailed, IndexSummary
@@ -133,6 +134,9 @@ class MainWindow(QMainWindow):
         )
         self.transfer_bar = TransferBar()
         self.offline_banner = OfflineBanner()
+        self.history = DeliveryHistory(  # offers unfinished deliveries once the window shows
+            self, self.delivery_panel, self.bridge, self.open_folder, options=session_options
+        )
         self._build_widgets()
         self.delivery = DeliveryView(
             self,
@@ -154,6 +158,7 @@ class MainWindow(QMainWindow):
         )
         self.menuBar().insertMenu(self.help_menu.menuAction(), self.details.view_menu)
         self.comfort = DeliveryComfort(self, self.delivery, self.bridge, ports=comfort_ports)
+        self.details.view_menu.addAction(self.history.action)
         self.details.view_menu.addSeparator()
         self.details.view_menu.addAction(self.comfort.settings_action)
         self._connect()
@@ -192,6 +197,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.delivery_panel)
         layout.addWidget(self.transfer_bar)
         layout.addWidget(self.offline_banner)
+        layout.addWidget(self.history.banner)
         layout.addLayout(top_bar)
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
@@ -436,6 +442,7 @@ class MainWindow(QMainWindow):
         """Cancel and join every worker thread before Qt destroys them (safe to call twice)."""
         self.delivery.shutdown()
         self.comfort.shutdown()
+        self.history.shutdown()
         self.details.shutdown()
         self.runner.shutdown()
         self.bridge.stop()

@@ -10,6 +10,7 @@ absent, never half-written.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,7 +24,10 @@ from uploader_gui.core.engine.receipt import (
     receipt_file_stem,
     receipt_json_text,
 )
+from uploader_gui.core.errors import FatalError
 from uploader_gui.store.state_store import StateStore
+
+log = logging.getLogger(__name__)
 
 
 def receipt_of(store: StateStore, delivery_key: int) -> tuple[ReceiptDelivery, list[FileRecord]]:
@@ -83,4 +87,15 @@ class ReceiptWriter:
             json_path, receipt_json_text(delivery, files, app_version=__version__)
         )
         write_text_atomically(csv_path, receipt_csv_text(files))
+        self._remember(delivery_key, json_path)
         return str(json_path), str(csv_path)
+
+    def _remember(self, delivery_key: int, json_path: Path) -> None:
+        """Save where the receipt is (the History view opens it), once both files are whole.
+
+        A store that cannot take the path (full disk) must not hide a receipt that was
+        written: the session still reports it, and History says it has none."""
+        try:
+            self._store.record_receipt(delivery_key, str(json_path))
+        except FatalError as exc:
+            log.warning("the receipt %s was written but not remembered: %s", json_path, exc)
