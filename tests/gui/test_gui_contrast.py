@@ -110,6 +110,17 @@ def test_state_colours_read_on_both_row_colours(name: str) -> None:
     assert coloured >= 6
 
 
+@pytest.mark.parametrize("name", PALETTES)
+def test_the_empty_windows_call_to_action_reads_well(
+    qtbot: QtBot, window_factory: WindowFactory, app_palette: None, name: str
+) -> None:
+    QApplication.setPalette(PALETTES[name]())
+    placeholder = window_factory().placeholder
+    palette = placeholder.palette()
+    text = palette.color(placeholder.foregroundRole())
+    assert contrast_ratio(text, palette.color(Role.Window)) >= MINIMUM_CONTRAST
+
+
 def test_switching_to_a_dark_theme_recolours_the_window(
     qtbot: QtBot, window_factory: WindowFactory, app_palette: None
 ) -> None:

@@ -232,6 +232,9 @@ def test_every_visible_control_has_a_unique_key_and_a_name_in_each_state(
     qtbot.waitUntil(window.details.dock.isVisible)
     window.delivery_panel.set_index_path(str(tmp_path / "index.csv"))  # Build from folder shows
     qtbot.waitUntil(window.delivery_panel.clear_index_button.isVisible)
+    row = window.delivery_panel.sign_in_row  # as for a [cognito] archive, waiting for sign-in
+    row.show()
+    row.cancel_button.show()
     window.transfer_bar.begin()  # a run's buttons
     window.offline_banner.show()
     window.status_area.set_skipped_count(3)

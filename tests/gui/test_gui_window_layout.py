@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -15,6 +15,7 @@ from tests.gui.conftest import INDEX_TIMEOUT_MS, WindowFactory, drop_folder, mak
 from tests.gui.delivery_run_kit import ready_window
 from tests.gui.test_gui_window_keyboard import ENDED_WITH_EVERYTHING
 from uploader_gui.sandbox.archive import LocalArchive
+from uploader_gui.ui.app import configure_application
 from uploader_gui.ui.file_table_model import Column
 from uploader_gui.ui.main_window import MainWindow
 from uploader_gui.ui.window_geometry import GROUP, MIN_TABLE_ROWS, app_settings
@@ -115,6 +116,11 @@ def test_the_size_split_and_columns_come_back_in_the_next_window(
     assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
     assert second.proxy.path_at(0) == "file-29.txt"  # the biggest first, as it was left
     assert second.splitter.sizes()[0] == split[0]  # the steps' share, as the person left it
+
+
+def test_the_layout_is_kept_where_the_app_keeps_its_settings(qapp: QApplication) -> None:
+    configure_application(qapp)  # as run_app does
+    assert app_settings().fileName() == QSettings().fileName()
 
 
 def test_a_damaged_saved_layout_leaves_the_defaults(window_factory: WindowFactory) -> None:

@@ -168,7 +168,8 @@ class MainWindow(QMainWindow):
         )
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setAccessibleName(PLACEHOLDER_TEXT)
-        self.placeholder.setStyleSheet("QLabel { font-size: 16pt; color: palette(mid); }")
+        # The window's text colour: palette(mid) read at under 2:1, and this is the first step.
+        self.placeholder.setStyleSheet("QLabel { font-size: 16pt; }")
         self.table = self._build_table()
         self.filter_bar = FileFilterBar(self.model, self.proxy)
         self.table_page = QWidget()
