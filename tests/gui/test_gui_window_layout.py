@@ -92,6 +92,18 @@ def test_a_short_window_still_shows_eight_rows_of_files(
     assert strip.visibleRegion().boundingRect().height() == strip.height()
 
 
+def test_a_folder_dropped_on_a_short_window_gets_eight_rows_and_before_it_the_steps_show(
+    qtbot: QtBot, window_factory: WindowFactory, tmp_path: Path
+) -> None:
+    window = window_factory()
+    settle(window, 640, 480)
+    # Nothing to list yet: the steps get the room, whole, without scrolling.
+    assert window.steps_scroll.verticalScrollBar().maximum() == 0
+    with qtbot.waitSignal(window.bridge.indexFinished, timeout=INDEX_TIMEOUT_MS):
+        drop_folder(window, make_tree(tmp_path / "data", FILES))
+    qtbot.waitUntil(lambda: visible_rows(window) >= MIN_TABLE_ROWS)
+
+
 def test_the_size_split_and_columns_come_back_in_the_next_window(
     qtbot: QtBot, window_factory: WindowFactory, tmp_path: Path
 ) -> None:

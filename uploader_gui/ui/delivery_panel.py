@@ -384,6 +384,7 @@ class DeliveryPanel(QGroupBox):
         else:
             self.archive_status.setText(local_status_text(state, handle, self._local_failure))
         self.archive_status.setToolTip(self.archive_status.text())
+        self.archive_status.setVisible(bool(self.archive_status.text()))  # no empty gap
         if self._last_request is not None and self._last_request.bucket_stem != self._bucket_stem():
             self.run_preflight()  # the bucket names can now be checked exactly (or no longer)
         self._update_start()

@@ -56,11 +56,12 @@ def lay_out_steps(grid: QGridLayout, steps: Sequence[Step]) -> list[QLabel]:
     returns the captions."""
     captions = []
     for row, step in enumerate(steps):
-        caption = QLabel(step.caption)
-        if step.buddy is not None:
-            caption.setBuddy(step.buddy)
-        grid.addWidget(caption, row, 0, Qt.AlignmentFlag.AlignTop)
-        captions.append(caption)
+        if step.caption:  # a continuation row has none: an empty label would hold a blank line
+            caption = QLabel(step.caption)
+            if step.buddy is not None:
+                caption.setBuddy(step.buddy)
+            grid.addWidget(caption, row, 0, Qt.AlignmentFlag.AlignTop)
+            captions.append(caption)
         if len(step.widgets) == 1:  # a lone widget takes the whole row, not one column's width
             grid.addWidget(step.widgets[0], row, 1, 1, -1)
             continue

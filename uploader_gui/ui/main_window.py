@@ -58,7 +58,7 @@ from uploader_gui.ui.skipped_dialog import SkippedDialog
 from uploader_gui.ui.status_area import StatusArea
 from uploader_gui.ui.support_bundle_saver import saved_text
 from uploader_gui.ui.transfer_bar import TransferBar
-from uploader_gui.ui.window_geometry import WindowGeometry, split_layout, table_min_height
+from uploader_gui.ui.window_geometry import WindowGeometry, keep_table_rows, split_layout
 from uploader_gui.ui.window_menus import WindowMenus, window_commands
 
 if TYPE_CHECKING:
@@ -177,10 +177,10 @@ class MainWindow(QMainWindow):
         table_layout.setContentsMargins(0, 0, 0, 0)
         table_layout.addWidget(self.filter_bar)
         table_layout.addWidget(self.table, 1)
-        self.table.setMinimumHeight(table_min_height(self.table))  # short screens: steps scroll
         self.pages = QStackedWidget()
         self.pages.addWidget(self.placeholder)
         self.pages.addWidget(self.table_page)
+        keep_table_rows(self.pages, self.table)  # short screens: the steps scroll instead
         strip = (self.transfer_bar, self.offline_banner)
         self.splitter, self.steps_scroll = split_layout(self.delivery_panel, strip, self.pages)
         self.setCentralWidget(self.splitter)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QScrollArea,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -75,6 +76,19 @@ def split_layout(
     splitter.setStretchFactor(0, 0)
     splitter.setStretchFactor(1, 1)
     return splitter, scroll
+
+
+def keep_table_rows(pages: QStackedWidget, table: QTableView) -> None:
+    """While the table's page shows, it keeps `MIN_TABLE_ROWS` rows (the steps scroll
+    instead); before a folder is chosen the steps get the room."""
+
+    def follow(index: int) -> None:
+        page = pages.widget(index)
+        is_table = page is not None and (page is table or page.isAncestorOf(table))
+        table.setMinimumHeight(table_min_height(table) if is_table else 0)
+
+    pages.currentChanged.connect(follow)
+    follow(pages.currentIndex())
 
 
 class WindowGeometry:
