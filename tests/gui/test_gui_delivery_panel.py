@@ -28,6 +28,7 @@ from uploader_gui.core.checksums.crc32 import crc32_of_bytes, crc32_to_base64
 from uploader_gui.core.delivery.folder_index import IndexCancelledError
 from uploader_gui.ui.app import run_app
 from uploader_gui.ui.archive_runner import ArchiveRunner
+from uploader_gui.ui.archive_texts import LOCAL_ARCHIVE_TEXT
 from uploader_gui.ui.delivery_panel import BUILD_FROM_FOLDER_TEXT, START_TOOLTIP, DeliveryPanel
 from uploader_gui.ui.main_window import MainWindow
 from uploader_gui.ui.preflight_worker import (
@@ -120,9 +121,10 @@ def test_the_window_runs_the_local_archive_and_closing_stops_it(
     qtbot.waitUntil(lambda: panel.archives.handle is not None, timeout=ARCHIVE_TIMEOUT_MS)
     handle = panel.archives.handle
     assert handle is not None
-    assert (
-        panel.archive_combo.currentText() == f"Local archive — running at 127.0.0.1:{handle.port}"
-    )
+    # The combo says what the archive is; its address is in the line under it and the tip.
+    assert panel.archive_combo.currentText() == LOCAL_ARCHIVE_TEXT
+    assert f"Running at 127.0.0.1:{handle.port}" in panel.archive_status.text()
+    assert f"127.0.0.1:{handle.port}" in panel.archive_combo.toolTip()
     assert port_is_open(handle.port)
     profile_path = app_dirs().profiles_dir / LOCAL_PROFILE_FILENAME
     assert profile_path.is_file()
@@ -166,7 +168,8 @@ def test_a_local_archive_that_cannot_start_is_shown_and_can_be_retried(
     assert panel.archive_combo.toolTip().endswith("survey.toml")
     panel.archive_combo.setCurrentIndex(0)  # choosing it again retries
     qtbot.waitUntil(lambda: panel.archives.handle is not None, timeout=ARCHIVE_TIMEOUT_MS)
-    assert "running at 127.0.0.1:" in panel.archive_combo.itemText(0)
+    assert panel.archive_combo.itemText(0) == LOCAL_ARCHIVE_TEXT
+    assert "Running at 127.0.0.1:" in panel.archive_status.text()
     window.close()
     assert attempts[-1].is_stopped
 
@@ -194,7 +197,8 @@ def test_an_unwritable_profile_is_said_while_the_archive_still_runs(
     )
     panel = window.delivery_panel
     qtbot.waitUntil(lambda: panel.archives.handle is not None, timeout=ARCHIVE_TIMEOUT_MS)
-    assert "running at 127.0.0.1:" in panel.archive_combo.currentText()
+    assert panel.archive_combo.currentText() == LOCAL_ARCHIVE_TEXT
+    assert "Running at 127.0.0.1:" in panel.archive_status.text()
     assert "profile could not be written" in panel.archive_status.text()
     assert "only this window can use it" in panel.archive_status.text()
 
@@ -238,8 +242,9 @@ def test_run_app_starts_the_archive_after_showing_and_stops_it_on_close(tmp_path
             assert panel.archives.handle is None, "the window shows before the archive starts"
             def running(handle):
                 seen.append(handle)
-                expected = f"Local archive — running at 127.0.0.1:{handle.port}"
-                print(panel.archive_combo.currentText() == expected)
+                expected = f"Running at 127.0.0.1:{handle.port}"
+                print(panel.archive_combo.currentText() == "Local archive (on this computer)")
+                print(expected in panel.archive_status.text())
                 print(Path(handle.profile_path).is_file())
                 window.close()
             panel.archives.localArchiveStarted.connect(running)
@@ -262,6 +267,7 @@ def test_run_app_starts_the_archive_after_showing_and_stops_it_on_close(tmp_path
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.splitlines() == [
+        "True",
         "True",
         "True",
         "port closed True",

@@ -159,7 +159,7 @@ def test_pause_then_resume_completes(
     # Until the session confirms, the button neither lies nor takes a second click.
     assert bar.pause_button.text() == "&Pause"
     assert not bar.pause_button.isEnabled()
-    qtbot.waitUntil(lambda: bar.pause_button.text() == "&Resume", timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: bar.pause_button.text() == "Res&ume", timeout=RUN_TIMEOUT_MS)
     assert bar.pause_button.isEnabled()
     assert bar.state_label.text().startswith("Paused")
     assert bar.stop_button.isEnabled()  # stopping a paused delivery still works

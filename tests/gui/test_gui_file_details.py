@@ -158,8 +158,9 @@ def test_enter_on_a_row_reopens_a_closed_pane(
     qtbot.keyClick(window.table, Qt.Key.Key_Return)
     assert window.details.dock.isVisible()
     assert details_text(window).startswith("a.txt\n")
-    actions = window.details.view_menu.actions()
-    (toggle,) = [a for a in actions if a.text() == "File details"]  # View ▸ File details
+    toggle = window.details.dock.toggleViewAction()  # View ▸ File details
+    assert toggle in window.details.view_menu.actions()
+    assert toggle.text() == "&File details"
     toggle.trigger()
     assert not window.details.dock.isVisible()
     toggle.trigger()

@@ -30,7 +30,7 @@ ROWS = {
     S.LOCKING: ("Taking the upload lock", False, None, True, True, False),
     S.STARTING_PIPELINE: ("Starting the archive's pipeline", False, None, True, True, False),
     S.TRANSFERRING: ("Transferring", True, "&Pause", True, True, True),
-    S.PAUSED: ("Paused", False, "&Resume", True, True, True),
+    S.PAUSED: ("Paused", False, "Res&ume", True, True, True),
     S.OFFLINE: ("Waiting for the network", False, "&Pause", True, True, False),
     S.SIGN_IN_NEEDED: ("Waiting for sign-in", False, None, True, True, False),
     S.AWAITING_VERDICTS: ("Waiting for the archive's verdicts", False, None, True, True, True),
@@ -96,7 +96,7 @@ def test_resume_is_asked_for_when_paused_and_the_button_waits_for_the_session(
     with qtbot.waitSignal(bar.resumeRequested, timeout=1000):
         bar.pause_button.click()
     assert not bar.pause_button.isEnabled()  # no second click until the session answers
-    assert bar.pause_button.text() == "&Resume"
+    assert bar.pause_button.text() == "Res&ume"
     bar.show_state(S.TRANSFERRING, "400 files")
     with qtbot.waitSignal(bar.pauseRequested, timeout=1000):
         bar.pause_button.click()

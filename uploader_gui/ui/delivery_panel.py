@@ -1,5 +1,6 @@
-"""The delivery panel at the top of the window: which archive, which label and index, and whether
-the archive would accept the delivery (pre-flight), before anything is sent.
+"""The delivery panel at the top of the window, in the order of the steps: 1 the archive, 2 the
+label (and optional index), 3 the folder, 4 whether the archive would accept the delivery
+(pre-flight) and Start, before anything is sent (`delivery_steps` lays the steps out).
 
 The panel only decides and displays: the archive list and the local archive live on
 `ArchiveRunner`'s thread, the pre-flight on `PreflightRunner`'s, and their results come back as
@@ -9,31 +10,44 @@ a result for anything but the newest request is dropped.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QDir, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QDir, QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QFileDialog,
     QGridLayout,
     QGroupBox,
-    QLabel,
-    QPushButton,
     QWidget,
 )
 
 from uploader_gui.archive_service import (
-    LOCAL_ARCHIVE_NAME,
-    LOCAL_PROFILE_STEM,
     ArchiveChoice,
-    LocalArchiveHandle,
     LocalArchiveStarter,
     list_archives,
 )
 from uploader_gui.core.delivery.profile import Profile
-from uploader_gui.ui.archive_runner import ArchiveRunner, LocalArchiveState
+from uploader_gui.ui.archive_runner import ArchiveRunner
+from uploader_gui.ui.archive_texts import (
+    archive_combo,
+    fill_archive_combo,
+    local_status_text,
+    profile_status_text,
+    show_local_archive_item,
+)
+from uploader_gui.ui.delivery_steps import (
+    LABEL_EXPLANATION,
+    PathLabel,
+    Step,
+    explanation_label,
+    lay_out_steps,
+    open_example_label,
+    step_button,
+    verdict_style,
+    wrapped_label,
+)
 from uploader_gui.ui.preflight_worker import (
     CHECKING_TEXT,
     NO_LABEL_TEXT,
@@ -49,36 +63,9 @@ from uploader_gui.ui.sign_in_row import AuthFactory, SignInRow, default_auth
 
 BUILD_FROM_FOLDER_TEXT = "build from folder"
 START_TOOLTIP = "Start the delivery once the pre-flight check passes (run again to resume)"
-LOCAL_ARCHIVE_TOOLTIP = (
-    "The built-in local archive runs on this computer while the window is open; nothing leaves "
-    "it. Its profile is written to {where}, so `uploader-gui` commands can use the same archive "
-    f"while the window is open (--profile {LOCAL_PROFILE_STEM})."
-)
+NO_FOLDER_TEXT = "No folder chosen"
 _LABEL_FILTER = "Delivery labels (*.yaml *.yml);;All files (*)"
 _INDEX_FILTER = "Index files (*.csv);;All files (*)"
-_VERDICT_COLOURS = {
-    VerdictKind.ACCEPTED: "#1b7f3b",
-    VerdictKind.REFUSED: "#b3261e",
-    VerdictKind.FAILED: "#b3261e",
-}
-
-
-def local_archive_item_text(state: LocalArchiveState, handle: LocalArchiveHandle | None) -> str:
-    """`Local archive — running at 127.0.0.1:PORT`, `— starting…`, `— could not start`."""
-    if state is LocalArchiveState.RUNNING and handle is not None:
-        return f"Local archive — running at {handle.host_port}"
-    if state is LocalArchiveState.STARTING:
-        return "Local archive — starting…"
-    if state is LocalArchiveState.FAILED:
-        return "Local archive — could not start"
-    return "Local archive — not running"
-
-
-def profile_status_text(choice: ArchiveChoice) -> str:
-    if choice.profile is None:
-        return f"This profile cannot be used: {choice.problem}"
-    where = choice.profile.endpoint_url or f"AWS, region {choice.profile.region}"
-    return f"Profile “{choice.profile.name}” · {where} · {choice.profile_path}"
 
 
 class DeliveryPanel(QGroupBox):
@@ -86,6 +73,8 @@ class DeliveryPanel(QGroupBox):
 
     verdictShown = Signal(object)  # PreflightVerdict, each time one replaces the line
     startRequested = Signal()  # Start was clicked (only ever enabled when it can start)
+    folderRequested = Signal()  # step 3's button: the window asks for the folder
+    noticeShown = Signal(str)  # a one-line message for the status bar
 
     def __init__(
         self,
@@ -121,52 +110,66 @@ class DeliveryPanel(QGroupBox):
     # --- building -----------------------------------------------------------------------------
 
     def _build_widgets(self) -> None:
-        self.archive_combo = QComboBox()
-        self.archive_combo.setAccessibleName("Archive")
-        self.archive_combo.addItem("", ArchiveChoice(LOCAL_ARCHIVE_NAME))
-        self.archive_status = QLabel()
+        self.archive_combo = archive_combo()
+        self.archive_status = wrapped_label("Archive status")
         self.archive_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.label_text = QLabel("No label chosen")
-        self.label_button = QPushButton("Choose &label…")
-        self.label_button.setToolTip("Choose the delivery's label (a .yaml file)")
-        self.index_text = QLabel(BUILD_FROM_FOLDER_TEXT)
-        self.index_button = QPushButton("Choose &index…")
-        self.index_button.setToolTip(
-            "Optional: the index CSV listing the files to deliver; without one, the index is "
-            "built from the folder"
+        self.label_text = PathLabel("Chosen label", "No label chosen")
+        self.label_button = step_button(
+            "Choose &label…", "Choose the delivery's label (a .yaml file)"
         )
-        self.clear_index_button = QPushButton("&Build from folder")
-        self.clear_index_button.setToolTip("Forget the chosen index and build it from the folder")
+        self.label_help = explanation_label(LABEL_EXPLANATION, self.open_example)
+        self.label_help.setAccessibleName("What a label is")
+        self.index_text = PathLabel("Chosen index", BUILD_FROM_FOLDER_TEXT)
+        self.index_button = step_button(
+            "Choose &index…",
+            "Optional: the index CSV listing the files to deliver; without one, the index is "
+            "built from the folder",
+        )
+        self.clear_index_button = step_button(
+            "&Build from folder", "Forget the chosen index and build it from the folder"
+        )
         self.clear_index_button.hide()
-        self.verdict_label = QLabel()
-        self.verdict_label.setAccessibleName("Pre-flight check")
-        self.verdict_label.setWordWrap(True)
-        self.details_button = QPushButton("&Details")
-        self.details_button.setToolTip("List each problem with its file, line, key and fix")
+        self.folder_text = PathLabel("Chosen folder", NO_FOLDER_TEXT)
+        self.folder_button = step_button(
+            "Choose fold&er…", "Choose the folder to deliver, or drop it on the window (Ctrl+O)"
+        )
+        self.verdict_label = wrapped_label("Pre-flight check")
+        self.details_button = step_button(
+            "Det&ails", "List each problem with its file, line, key and fix"
+        )
         self.details_button.hide()
-        self.start_button = QPushButton("S&tart")
+        self.start_button = step_button("S&tart", START_TOOLTIP)
         self.start_button.setEnabled(False)
-        self.start_button.setToolTip(START_TOOLTIP)
         self.sample_checkbox = QCheckBox("Sa&mple delivery")
+        self.sample_checkbox.setAccessibleName("Sample delivery")
         self.sample_checkbox.setToolTip(
             "A sample to try the archive's checks, not the full delivery (staging)"
         )
-        grid = QGridLayout(self)
-        rows: list[tuple[str, list[QWidget]]] = [
-            ("Archive:", [self.archive_combo, self.archive_status]),
-            ("", [self.sign_in_row]),
-            ("Label:", [self.label_text, self.label_button]),
-            ("Index:", [self.index_text, self.index_button, self.clear_index_button]),
-            (
-                "Pre-flight:",
-                [self.verdict_label, self.details_button, self.sample_checkbox, self.start_button],
-            ),
-        ]
-        for row, (caption, widgets) in enumerate(rows):
-            grid.addWidget(QLabel(caption), row, 0)
-            for column, widget in enumerate(widgets, start=1):
-                grid.addWidget(widget, row, column)
-        grid.setColumnStretch(1, 1)
+        self._lay_out()
+
+    def _lay_out(self) -> None:
+        inputs = [self.archive_combo, self.label_button, self.index_button, self.folder_button]
+        start = [self.details_button, self.sample_checkbox, self.start_button]
+        self.captions = lay_out_steps(
+            QGridLayout(self),
+            [
+                Step("&1 Archive:", self.archive_combo, [self.archive_combo]),
+                Step("", None, [self.archive_status]),
+                Step("", None, [self.sign_in_row]),
+                Step("&2 Label:", self.label_button, [self.label_text, self.label_button]),
+                Step("", None, [self.label_help]),
+                Step(
+                    "Index (optional):",
+                    self.index_button,
+                    [self.index_text, self.index_button, self.clear_index_button],
+                ),
+                Step("&3 Folder:", self.folder_button, [self.folder_text, self.folder_button]),
+                Step("&4 Check:", self.start_button, [self.verdict_label, *start]),
+            ],
+        )
+        # Tab goes through the steps in their order, whatever order the widgets were made in.
+        for first, second in itertools.pairwise([*inputs, self.clear_index_button, *start]):
+            QWidget.setTabOrder(first, second)
 
     def _connect(self) -> None:
         self.archive_combo.currentIndexChanged.connect(self._on_archive_selected)
@@ -174,6 +177,7 @@ class DeliveryPanel(QGroupBox):
         self.archives.localArchiveStarted.connect(self._show_archive_state)
         self.archives.localArchiveFailed.connect(self._on_local_archive_failed)
         self.label_button.clicked.connect(self.choose_label)
+        self.folder_button.clicked.connect(self.folderRequested)
         self.index_button.clicked.connect(self.choose_index)
         self.clear_index_button.clicked.connect(lambda: self.set_index_path(None))
         self.details_button.clicked.connect(self.show_details)
@@ -189,6 +193,7 @@ class DeliveryPanel(QGroupBox):
         self.archives.list_archives()
         if self.selected_archive().is_local_archive and self.archives.start():
             self._show_archive_state()
+        self.focus_first_step()
 
     def delivery_profile(self) -> Profile | None:
         """The profile to deliver to: the running local archive's, or the chosen file's."""
@@ -210,6 +215,7 @@ class DeliveryPanel(QGroupBox):
             self.label_button,
             self.index_button,
             self.clear_index_button,
+            self.folder_button,
             self.sample_checkbox,
         ):
             widget.setEnabled(not is_delivering)
@@ -261,6 +267,8 @@ class DeliveryPanel(QGroupBox):
 
     def set_folder(self, path: str | None) -> None:
         self.folder = path or None
+        self.folder_text.setText(path or NO_FOLDER_TEXT)
+        self.folder_text.setToolTip(path or "")
         self._update_start()
         self.run_preflight()
 
@@ -281,6 +289,29 @@ class DeliveryPanel(QGroupBox):
         self.verdict_label.setText(CHECKING_TEXT)
         self.verdict_label.setStyleSheet("")
         self.details_button.hide()
+
+    def focus_first_step(self) -> None:
+        """Keyboard focus on the first step not done yet: the archive only if it cannot be
+        used, else the label, the folder, then Start (or Details while it cannot start)."""
+        choice = self.selected_archive()
+        if not choice.is_local_archive and choice.profile is None:
+            self.archive_combo.setFocus(Qt.FocusReason.OtherFocusReason)
+        elif self.label_path is None:
+            self.label_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        elif self.folder is None:
+            self.folder_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        elif self.start_button.isEnabled() or not self.details_button.isVisible():
+            self.start_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.details_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @Slot(str)
+    def open_example(self, link: str = "") -> None:
+        """The label step's link: the example label, opened by the desktop."""
+        del link
+        problem = open_example_label()
+        if problem:
+            self.noticeShown.emit(problem)
 
     @Slot()
     def show_details(self) -> None:
@@ -312,20 +343,7 @@ class DeliveryPanel(QGroupBox):
     def _on_archives_listed(self, choices: list[ArchiveChoice]) -> None:
         selected = self._wanted_profile_path or self.selected_archive().profile_path
         self._wanted_profile_path = None
-        self.archive_combo.blockSignals(True)
-        try:
-            self.archive_combo.clear()
-            for choice in choices:
-                text = choice.name if choice.is_usable else f"{choice.name} (cannot be used)"
-                self.archive_combo.addItem(text, choice)
-                tip = choice.problem or str(choice.profile_path or "")
-                self.archive_combo.setItemData(
-                    self.archive_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole
-                )
-            paths = [choice.profile_path for choice in choices]
-            self.archive_combo.setCurrentIndex(paths.index(selected) if selected in paths else 0)
-        finally:
-            self.archive_combo.blockSignals(False)
+        fill_archive_combo(self.archive_combo, choices, selected)
         self._show_archive_state()
 
     @Slot(int)
@@ -354,15 +372,7 @@ class DeliveryPanel(QGroupBox):
     @Slot()
     def _show_archive_state(self) -> None:
         state, handle = self.archives.state, self.archives.handle
-        where = (
-            str(handle.profile_path) if handle and handle.profile_path else "the profiles folder"
-        )
-        for row in range(self.archive_combo.count()):
-            choice = self.archive_combo.itemData(row)
-            if isinstance(choice, ArchiveChoice) and choice.is_local_archive:
-                self.archive_combo.setItemText(row, local_archive_item_text(state, handle))
-                tip = LOCAL_ARCHIVE_TOOLTIP.format(where=where)
-                self.archive_combo.setItemData(row, tip, Qt.ItemDataRole.ToolTipRole)
+        show_local_archive_item(self.archive_combo, state, handle)
         current = self.archive_combo.currentIndex()
         self.archive_combo.setToolTip(
             str(self.archive_combo.itemData(current, Qt.ItemDataRole.ToolTipRole) or "")
@@ -372,36 +382,17 @@ class DeliveryPanel(QGroupBox):
         if not choice.is_local_archive:
             self.archive_status.setText(profile_status_text(choice))
         else:
-            self.archive_status.setText(self._local_status_text(state, handle))
+            self.archive_status.setText(local_status_text(state, handle, self._local_failure))
         self.archive_status.setToolTip(self.archive_status.text())
+        self.archive_status.setVisible(bool(self.archive_status.text()))  # no empty gap
         if self._last_request is not None and self._last_request.bucket_stem != self._bucket_stem():
             self.run_preflight()  # the bucket names can now be checked exactly (or no longer)
         self._update_start()
 
-    def _local_status_text(
-        self, state: LocalArchiveState, handle: LocalArchiveHandle | None
-    ) -> str:
-        if state is LocalArchiveState.FAILED:
-            return (
-                f"The local archive could not start: {self._local_failure}. "
-                "Choose it again to retry."
-            )
-        if state is LocalArchiveState.STARTING:
-            return "Starting the local archive on this computer…"
-        if handle is None:
-            return ""
-        if handle.profile_write_error:
-            return (
-                f"Its profile could not be written ({handle.profile_write_error}); "
-                "only this window can use it."
-            )
-        return f"Commands can use it too: --profile {LOCAL_PROFILE_STEM}"
-
     def _show_verdict(self, verdict: PreflightVerdict) -> None:
         self.verdict = verdict
         self.verdict_label.setText(verdict.headline)
-        colour = _VERDICT_COLOURS.get(verdict.kind)
-        self.verdict_label.setStyleSheet(f"QLabel {{ color: {colour}; }}" if colour else "")
+        self.verdict_label.setStyleSheet(verdict_style(verdict.kind, self.palette()))
         self.details_button.setVisible(bool(verdict.problems or verdict.hints))
         self._update_start()
         if self.problems_dialog is not None:
@@ -417,3 +408,9 @@ class DeliveryPanel(QGroupBox):
 
     def _start_dir(self) -> str:
         return self.folder or QDir.homePath()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # A light or dark theme switched on the fly: the verdict's colour must follow it.
+        if event.type() == QEvent.Type.PaletteChange and self.verdict is not None:
+            self.verdict_label.setStyleSheet(verdict_style(self.verdict.kind, self.palette()))

@@ -128,18 +128,18 @@ class EndSummary(QWidget):
         self.results_label.setAccessibleName("Files by result")
         self.next_step_label = QLabel()
         self.next_step_label.setWordWrap(True)
-        self.invalid_button = QPushButton("Show &invalid files")
+        self.invalid_button = QPushButton("Sh&ow invalid files")
         self.invalid_button.setToolTip("List the invalid files and what the archive said")
-        self.resend_button = QPushButton("&Send the fixed files again")
+        self.resend_button = QPushButton("Send the fi&xed files again")
         self.resend_button.setToolTip(
             "Start a new delivery session, as Start does: every invalid file is sent again, "
             "so fix them first"
         )
         self.retry_button = QPushButton("&Retry failed")
         self.retry_button.setToolTip("Start again: the failed files are sent again")
-        self.receipt_button = QPushButton("Open &receipt")
+        self.receipt_button = QPushButton("O&pen receipt")
         self.receipt_button.setToolTip("Open the folder holding the delivery's receipt")
-        self.bundle_button = QPushButton("Save support &bundle…")
+        self.bundle_button = QPushButton("Save support bu&ndle…")
         self.bundle_button.setToolTip(
             "Save a zip for the archive's help desk: the app's logs, the receipt, what happened "
             "to each file that is not valid, the versions and the profile (never a secret)"
@@ -156,16 +156,20 @@ class EndSummary(QWidget):
         self.retry_button.clicked.connect(self.retryRequested)
         self.receipt_button.clicked.connect(self.receiptRequested)
         self.bundle_button.clicked.connect(self.supportBundleRequested)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.results_label, 1)
-        for button in self.buttons():
-            buttons.addWidget(button)
+        self.results_label.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.outcome_label)
+        layout.addWidget(self.results_label)
         layout.addWidget(self.next_step_label)
         layout.addWidget(self.lock_wait_row)
-        layout.addLayout(buttons)
+        # Two rows of next steps, so the window can be narrow (about 640 px) and show them all.
+        for row in (self.buttons()[:3], self.buttons()[3:]):
+            buttons = QHBoxLayout()
+            for button in row:
+                buttons.addWidget(button)
+            buttons.addStretch(1)
+            layout.addLayout(buttons)
         layout.addWidget(self.bundle_label)
 
     def buttons(self) -> tuple[QPushButton, ...]:

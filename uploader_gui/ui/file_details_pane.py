@@ -98,7 +98,7 @@ class FileDetailsPane(QWidget):
         self.text.setAccessibleName("Details of the selected file")
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.copy_button = QPushButton("&Copy")
+        self.copy_button = QPushButton("Cop&y")
         self.copy_button.setToolTip("Copy these details as plain text, e.g. into an email")
         self.copied_label = QLabel()
         buttons = QHBoxLayout()

@@ -40,6 +40,7 @@ class FileFilterBar(QWidget):
         # Said in words, or an empty table after a click looks like lost files.
         self.no_match_label = QLabel()
         self.no_match_label.setAccessibleName("No files match the filter")
+        self.no_match_label.setWordWrap(True)  # a long search word must not widen the window
         self.no_match_label.hide()
         self.search_box = QLineEdit()
         layout = QHBoxLayout(self)
@@ -67,11 +68,13 @@ class FileFilterBar(QWidget):
         self.refresh_counts()
 
     def _build_buttons(self, layout: QHBoxLayout) -> None:
-        for group in StateGroup:
+        for number, group in enumerate(StateGroup, start=1):
             button = QPushButton()
             button.setCheckable(True)
             button.setFlat(True)
-            button.setToolTip(GROUP_TIPS[group])
+            # Ctrl+1… rather than mnemonics: the window has no letters left for five filters.
+            button.setProperty("key", f"Ctrl+{number}")
+            button.setToolTip(f"{GROUP_TIPS[group]} (Ctrl+{number})")
             button.setProperty("state_group", group.name)
             self._group_buttons.addButton(button)
             self.buttons[group] = button
@@ -86,9 +89,9 @@ class FileFilterBar(QWidget):
             "Show only files whose path contains this text, in any case (Ctrl+F)"
         )
         self.search_box.setClearButtonEnabled(True)
-        self.search_box.setMinimumWidth(220)
+        self.search_box.setMinimumWidth(140)  # more when there is room (its size hint)
         layout.addWidget(self.search_box)
-        self.find_action = QAction("Search paths", self)
+        self.find_action = QAction("&Search paths", self)
         self.find_action.setShortcut(QKeySequence.StandardKey.Find)
         self.find_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.find_action.triggered.connect(self.focus_search)
@@ -111,6 +114,7 @@ class FileFilterBar(QWidget):
         for group, button in self.buttons.items():
             text = group_button_text(group, counts[group])
             button.setText(text)
+            button.setShortcut(QKeySequence(str(button.property("key"))))  # setText reset it
             button.setAccessibleName(f"Show {text}")
         self._show_no_match()
 

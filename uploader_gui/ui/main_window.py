@@ -1,7 +1,8 @@
 """The main window: choose or drop a folder, watch it being indexed, see every file in a table.
 
-Above the table, the delivery panel: the archive (the built-in local archive by default), the
-label and optional index, and the pre-flight verdict.
+Above the table, the delivery panel's steps: the archive (the built-in local archive by
+default), the label and optional index, the folder, and the pre-flight verdict with Start.
+The menus are `WindowMenus`'; the layout and its keeping between runs `WindowGeometry`'s.
 
 The window only decides and displays. Looking at a path happens on `PathProbe`'s thread,
 indexing on `IndexRunner`'s threads, and their events reach the table through `EngineBridge` in
@@ -15,23 +16,19 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDir, QMimeData, Qt, Slot
 from PySide6.QtGui import (
-    QAction,
     QCloseEvent,
     QDragEnterEvent,
     QDragLeaveEvent,
     QDragMoveEvent,
     QDropEvent,
-    QKeySequence,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QStackedWidget,
     QTableView,
     QVBoxLayout,
@@ -61,7 +58,10 @@ from uploader_gui.ui.profile_importer import ProfileImporter
 from uploader_gui.ui.progress_delegate import ProgressDelegate
 from uploader_gui.ui.skipped_dialog import SkippedDialog
 from uploader_gui.ui.status_area import StatusArea
+from uploader_gui.ui.support_bundle_saver import saved_text
 from uploader_gui.ui.transfer_bar import TransferBar
+from uploader_gui.ui.window_geometry import WindowGeometry, keep_table_rows, split_layout
+from uploader_gui.ui.window_menus import WindowMenus, window_commands
 
 if TYPE_CHECKING:
     from uploader_gui.wiring.delivery_session import SessionOptions
@@ -156,32 +156,30 @@ class MainWindow(QMainWindow):
             store_path=session_options.store_path if session_options else None,
             read_details=read_details,
         )
-        self.menuBar().insertMenu(self.help_menu.menuAction(), self.details.view_menu)
+        self.menus = WindowMenus(self, window_commands(self))
+        self.help_menu, self.about_action = self.menus.help_menu, self.menus.about_action
         self.comfort = DeliveryComfort(self, self.delivery, self.bridge, ports=comfort_ports)
-        self.details.view_menu.addAction(self.history.action)
-        self.details.view_menu.addSeparator()
-        self.details.view_menu.addAction(self.comfort.settings_action)
+        self.menus.add_file_actions([self.comfort.settings_action])
+        self.menus.add_delivery_actions([self.history.action])
         self._connect()
         self.setAcceptDrops(True)
         self.setWindowTitle(APP_TITLE)
         self.resize(960, 600)
+        self.layout_keeper = WindowGeometry(self, self.table.horizontalHeader(), self.splitter)
+        self.layout_keeper.restore()
 
     # --- building -----------------------------------------------------------------------------
 
     def _build_widgets(self) -> None:
-        self.choose_button = QPushButton("&Choose folder…")
-        self.choose_button.setToolTip("Choose the folder to deliver (Ctrl+O)")
-        self.folder_label = QLabel("No folder chosen")
-        self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        top_bar = QHBoxLayout()
-        top_bar.addWidget(self.choose_button)
-        top_bar.addWidget(self.folder_label, 1)
+        self.choose_button = self.delivery_panel.folder_button  # step 3 of the panel
+        self.folder_label = self.delivery_panel.folder_text
         self.placeholder = QLabel(
             f"{PLACEHOLDER_TEXT}\n\n(drag it onto this window, or press Ctrl+O)"
         )
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setAccessibleName(PLACEHOLDER_TEXT)
-        self.placeholder.setStyleSheet("QLabel { font-size: 16pt; color: palette(mid); }")
+        # The window's text colour: palette(mid) read at under 2:1, and this is the first step.
+        self.placeholder.setStyleSheet("QLabel { font-size: 16pt; }")
         self.table = self._build_table()
         self.filter_bar = FileFilterBar(self.model, self.proxy)
         self.table_page = QWidget()
@@ -192,26 +190,13 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.pages.addWidget(self.placeholder)
         self.pages.addWidget(self.table_page)
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.addWidget(self.delivery_panel)
-        layout.addWidget(self.transfer_bar)
-        layout.addWidget(self.offline_banner)
-        layout.addWidget(self.history.banner)
-        layout.addLayout(top_bar)
-        layout.addWidget(self.pages, 1)
-        self.setCentralWidget(central)
+        keep_table_rows(self.pages, self.table)  # short screens: the steps scroll instead
+        strip = (self.history.banner, self.transfer_bar, self.offline_banner)
+        self.splitter, self.steps_scroll = split_layout(self.delivery_panel, strip, self.pages)
+        self.setCentralWidget(self.splitter)
         self.status_area = StatusArea()
         self.statusBar().addPermanentWidget(self.status_area, 1)
-        open_action = QAction("Choose folder…", self)
-        open_action.setShortcut(QKeySequence.StandardKey.Open)
-        open_action.triggered.connect(self.choose_folder)
-        self.addAction(open_action)
         self.about_box: AboutBox | None = None
-        help_menu = self.help_menu = self.menuBar().addMenu("&Help")
-        self.about_action = help_menu.addAction("&About FAST Uploader")
-        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        self.about_action.triggered.connect(self.show_about)
 
     def _build_table(self) -> QTableView:
         table = QTableView()
@@ -244,7 +229,9 @@ class MainWindow(QMainWindow):
         return table
 
     def _connect(self) -> None:
-        self.choose_button.clicked.connect(self.choose_folder)
+        self.delivery_panel.folderRequested.connect(self.choose_folder)
+        self.delivery_panel.noticeShown.connect(self.status_area.show_message)
+        self.delivery.bundle_saver.saved.connect(self._on_bundle_saved)
         self.probe.probed.connect(self._on_probed)
         self.bridge.indexStarted.connect(self._on_index_started)
         self.bridge.indexProgressed.connect(self._on_index_progressed)
@@ -399,8 +386,6 @@ class MainWindow(QMainWindow):
         self.runner.start(path)
         self.delivery_panel.set_folder(path)
         self.setWindowTitle(Path(path).name or path)
-        self.folder_label.setText(path)
-        self.folder_label.setToolTip(path)
         self.pages.setCurrentIndex(_PAGE_TABLE)
         self.status_area.show_waiting(f"Indexing “{Path(path).name or path}”…")
 
@@ -428,6 +413,10 @@ class MainWindow(QMainWindow):
             f"Indexing of “{Path(root).name or root}” stopped. Choose or drop a folder to start."
         )
 
+    @Slot(str)
+    def _on_bundle_saved(self, path: str) -> None:
+        self.status_area.show_message(saved_text(path))  # also when saved from Help
+
     @Slot(object)
     def show_crash(self, crash: SessionCrashed) -> None:
         """A bug on the GUI thread (see `CrashReporter`): say so, with details to copy."""
@@ -440,6 +429,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Cancel and join every worker thread before Qt destroys them (safe to call twice)."""
+        self.layout_keeper.save()  # the next window opens as this one was left
         self.delivery.shutdown()
         self.comfort.shutdown()
         self.history.shutdown()

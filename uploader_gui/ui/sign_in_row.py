@@ -79,9 +79,11 @@ class SignInRow(QWidget):
         self.auth: ProfileSignIn | None = None
         self.status_label = QLabel(NOT_SIGNED_IN_TEXT)
         self.status_label.setAccessibleName("Sign-in")
-        self.sign_in_button = QPushButton("Sign &in…")
-        self.cancel_button = QPushButton("Cancel")
-        self.sign_out_button = QPushButton("Sign &out")
+        # Mnemonics free in the window beside the panel's and the strip's (Cancel is the run's).
+        self.sign_in_button = QPushButton("Si&gn in…")
+        self.cancel_button = QPushButton("Stop &waiting")
+        self.cancel_button.setToolTip("Stop waiting for the browser's sign-in")
+        self.sign_out_button = QPushButton("&Sign out")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (self.status_label, self.sign_in_button, self.cancel_button):

@@ -4,6 +4,9 @@ Never colour alone: every state's icon has its own shape (a tick, a cross, a war
 an arrow, two bars…), so people who cannot tell red from green, and screenshots in grey, still
 tell states apart, and the word is always there for screen readers. Icons are drawn once with
 `QPainter` when first asked for (no image files to ship) and kept by the `StateStyle`.
+
+Text colours are hues: each is made dark or light enough (`text_contrast`) to reach 4.5:1 on
+the application palette's row colours, so red and green stay readable on a dark theme.
 """
 
 from __future__ import annotations
@@ -12,9 +15,20 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPen, QPixmap, QPolygonF
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QGuiApplication,
+    QIcon,
+    QPainter,
+    QPalette,
+    QPen,
+    QPixmap,
+    QPolygonF,
+)
 
 from uploader_gui.core.engine.file_states import FileState
+from uploader_gui.ui.text_contrast import palette_text_backgrounds, readable_colour
 
 ICON_PX = 32  # drawn large, shown at the view's icon size (16 px), sharp on high-DPI screens
 
@@ -167,9 +181,14 @@ class StateStyle:
             icon = self._icons[state] = _drawn_icon(draw)
         return icon
 
-    def text_colour(self, state: str) -> QColor | None:
-        """The State cell's text colour; None keeps the palette's (waiting files)."""
-        return _TEXT_COLOURS.get(state)
+    def text_colour(self, state: str, palette: QPalette | None = None) -> QColor | None:
+        """The State cell's text colour, readable on `palette`'s rows (default: the
+        application's); None keeps the palette's text colour (waiting files)."""
+        hue = _TEXT_COLOURS.get(state)
+        if hue is None:
+            return None
+        rows = palette_text_backgrounds(palette or QGuiApplication.palette(), is_view=True)
+        return readable_colour(hue, rows)
 
 
 def _drawn_icon(draw: Painter) -> QIcon:

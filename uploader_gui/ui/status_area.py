@@ -89,7 +89,7 @@ class StatusArea(QWidget):
         self.progress_bar.setMaximumWidth(220)
         self.progress_bar.setTextVisible(False)
         self.progress_bar.hide()
-        self.stop_button = QPushButton("&Stop")
+        self.stop_button = QPushButton("Stop")  # its key is Esc, not a mnemonic
         self.stop_button.setToolTip("Stop indexing this folder (Esc)")
         self.stop_button.setShortcut(QKeySequence(Qt.Key.Key_Escape))
         self.stop_button.clicked.connect(self.stopRequested)

@@ -22,6 +22,8 @@ from uploader_gui.ui.end_summary import EndSummary, settled_count
 from uploader_gui.ui.session_state_view import STARTING_VIEW, StateView, state_line, state_view
 
 PROGRESS_STEPS = 1000
+# Mnemonics unique in the window: Resume's R would clash with Retry failed beside it.
+PAUSE_TEXT, RESUME_TEXT = "&Pause", "Res&ume"
 _COUNT_ORDER = tuple(state.value for state in FileState)
 
 
@@ -119,7 +121,7 @@ class TransferBar(QWidget):
         self.checked_label = QLabel()
         self.checked_label.setAccessibleName("Files checked by the archive")
         self.checked_label.setToolTip("Files the archive's validator has judged, valid or invalid")
-        self.pause_button = QPushButton("&Pause")
+        self.pause_button = QPushButton(PAUSE_TEXT)
         self.pause_button.setToolTip("Pause: parts being sent finish, nothing is lost")
         self.cancel_button = QPushButton("&Cancel")
         self.cancel_button.setToolTip("Cancel the delivery: partial uploads are discarded")
@@ -143,6 +145,9 @@ class TransferBar(QWidget):
         self.hide()
 
     def _build_layout(self) -> None:
+        # Wrapped: a long speed line or count must make the strip taller, not the window wider.
+        for label in (self.progress_label, self.counts_label):
+            label.setWordWrap(True)
         line = QHBoxLayout()
         line.addWidget(self.progress_bar, 1)
         line.addWidget(self.progress_label)
@@ -219,7 +224,7 @@ class TransferBar(QWidget):
 
     def _apply_view(self, view: StateView) -> None:
         self._view = view
-        self.pause_button.setText("&Resume" if view.can_resume else "&Pause")
+        self.pause_button.setText(RESUME_TEXT if view.can_resume else PAUSE_TEXT)
         self.pause_button.setEnabled(view.can_pause or view.can_resume)
         self.cancel_button.setEnabled(view.can_cancel)
         self.stop_button.setEnabled(view.can_stop)
