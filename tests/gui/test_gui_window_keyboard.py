@@ -7,10 +7,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from pathlib import Path
+from types import MappingProxyType
 
 from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.gui import delivery_run_kit
@@ -28,14 +29,19 @@ from tests.gui.window_walk import (
     visible,
     window_mnemonics,
 )
+from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.core.events import SessionEnded
 from uploader_gui.core.state_groups import StateGroup
 from uploader_gui.sandbox.archive import LocalArchive
+from uploader_gui.store.delivery_history import DeliverySummary
+from uploader_gui.store.records import DeliveryRecord
 from uploader_gui.ui.main_window import MainWindow
+from uploader_gui.wiring.delivery_history import HistoryEntry
 
 archive_factory = delivery_run_kit.archive_factory
 delivery_window_factory = delivery_run_kit.delivery_window_factory
 ArchiveFactory = Callable[..., LocalArchive]
+STOPPED_AT = "2026-12-03T08:50:00.000+00:00"
 ENDED_WITH_EVERYTHING = SessionEnded(
     outcome="with_problems",
     state="complete",
@@ -146,11 +152,18 @@ def test_the_menus_hold_every_command_with_standard_shortcuts(
         "Choose &folder…",
         "Choose &label…",
         "Choose &index…",
+        "&Settings…",
         "&Quit",
     ]
     assert find_action(file_menu, "&Quit").shortcut() == QKeySequence(QKeySequence.StandardKey.Quit)
     delivery = menu_of(window, "&Delivery")
-    assert action_texts(delivery) == ["&Start", "&Pause", "St&op", "&Cancel…"]
+    assert action_texts(delivery) == [
+        "&Start",
+        "&Pause",
+        "St&op",
+        "&Cancel…",
+        "Delivery &history…",
+    ]
     view = menu_of(window, "&View")
     assert action_texts(view) == ["&File details", "&Search paths"]
     search = window.filter_bar.find_action
@@ -243,6 +256,62 @@ def test_every_visible_control_has_a_unique_key_and_a_name_in_each_state(
     window.transfer_bar.show_end(ENDED_WITH_EVERYTHING)  # every next step of the summary
     assert window.transfer_bar.end_summary.receipt_button.isVisible()
     assert_keyboard_ready(window)
+    row.hide()  # a sign-in is asked for while a session starts, never beside its end
+    lock_row = window.transfer_bar.end_summary.lock_wait_row  # an archive busy, and waiting
+    lock_row.show()
+    lock_row.cancel_button.show()
+    assert_keyboard_ready(window)
+
+
+def test_the_unfinished_delivery_offer_has_its_own_keys(
+    qtbot: QtBot, window_factory: WindowFactory, tmp_path: Path
+) -> None:
+    window = window_factory()
+    drop_folder(window, make_tree(tmp_path / "data", {"a.txt": b"a"}))
+    window.delivery_panel.set_index_path(str(tmp_path / "index.csv"))  # Build from folder shows
+    window.delivery_panel.sign_in_row.show()  # a [cognito] archive, before a run
+    window.status_area.set_skipped_count(3)
+    window.history.banner.show_offers([unfinished(1), unfinished(2)], now_s=0.0)  # on launch
+    qtbot.waitUntil(window.history.banner.isVisible)
+    assert len(window.history.banner.rows) == 1  # one Resume, one Discard; the rest in History
+    assert_keyboard_ready(window)
+
+
+def unfinished(key: int) -> HistoryEntry:
+    record = DeliveryRecord(
+        key, "Local archive", "demo_set", f"000{key}", "staging", "/data/run", "/l.yaml", "",
+        "a", "transferring", "", STOPPED_AT, STOPPED_AT, None,
+    )  # fmt: skip
+    counts = MappingProxyType({FileState.VALID: 1, FileState.READY: 3})
+    return HistoryEntry(DeliverySummary(record, counts, STOPPED_AT), is_resumable=True)
+
+
+def test_the_settings_and_history_dialogs_have_a_key_and_a_name_for_every_control(
+    qtbot: QtBot, window_factory: WindowFactory
+) -> None:
+    window = window_factory()
+    window.comfort.settings_action.trigger()
+    settings = window.comfort.settings_dialog
+    assert settings is not None
+    qtbot.waitUntil(settings.isVisible)
+    assert_dialog_keyboard_ready(settings)
+    assert {c.text(): c.buddy() for c in settings.findChildren(QLabel) if c.buddy()} == {
+        "Files sent at &once:": settings.concurrency_spin,
+        "&Bandwidth limit:": settings.bandwidth_spin,
+        "&Receipt folder:": settings.receipt_edit,
+    }
+    settings.reject()
+    window.history.action.trigger()
+    history = window.history.dialog
+    assert history is not None
+    qtbot.waitUntil(history.isVisible)
+    assert_dialog_keyboard_ready(history)
+
+
+def assert_dialog_keyboard_ready(dialog: QWidget) -> None:
+    assert clashes(window_mnemonics(dialog)) == {}, dialog.windowTitle()
+    assert buttons_without_a_key(dialog) == [], dialog.windowTitle()
+    assert unnamed_controls(visible(dialog, QWidget)) == [], dialog.windowTitle()
 
 
 def test_the_window_walk_finds_a_clash_and_a_button_without_a_key(

@@ -10,7 +10,9 @@ from PySide6.QtGui import QAccessible, QAction
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
+    QAbstractSpinBox,
     QComboBox,
+    QDialogButtonBox,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -38,11 +40,12 @@ def visible(window: QWidget, kind: type[QWidget]) -> list[QWidget]:
     return [widget for widget in window.findChildren(kind) if widget.isVisibleTo(window)]
 
 
-def window_mnemonics(window: QMainWindow) -> dict[str, list[str]]:
+def window_mnemonics(window: QWidget) -> dict[str, list[str]]:
     """Each mnemonic letter of what is visible now → the texts using it: the menu bar's
-    titles, buttons and check boxes, and captions (labels with a buddy)."""
+    titles (of a main window), buttons and check boxes, and captions (labels with a buddy)."""
     users: dict[str, list[str]] = defaultdict(list)
-    texts = [action.text() for action in window.menuBar().actions()]
+    bar = window.menuBar() if isinstance(window, QMainWindow) else None
+    texts = [action.text() for action in bar.actions()] if bar is not None else []
     texts += [button.text() for button in visible(window, QAbstractButton)]
     texts += [label.text() for label in visible(window, QLabel) if label.buddy() is not None]
     for text in texts:
@@ -56,7 +59,7 @@ def clashes(users: dict[str, list[str]]) -> dict[str, list[str]]:
     return {letter: texts for letter, texts in users.items() if len(texts) > 1}
 
 
-def buttons_without_a_key(window: QMainWindow) -> list[str]:
+def buttons_without_a_key(window: QWidget) -> list[str]:
     """Visible buttons the keyboard cannot press at once: no mnemonic and no shortcut of
     their own (the filters use Ctrl+1…, the indexing Stop uses Esc)."""
     return [
@@ -66,7 +69,19 @@ def buttons_without_a_key(window: QMainWindow) -> list[str]:
         and button.text()  # icon-only buttons are Qt's own (a dock's close, a clear button)
         and mnemonic(button.text()) is None
         and button.shortcut().isEmpty()
+        and not is_enter_or_escape(button)
     ]
+
+
+def is_enter_or_escape(button: QAbstractButton) -> bool:
+    """A dialog's OK or Cancel: Enter and Esc press them."""
+    box = button.parent()
+    while box is not None and not isinstance(box, QDialogButtonBox):
+        box = box.parent()
+    if not isinstance(box, QDialogButtonBox):
+        return False
+    role = box.buttonRole(button)
+    return role in (QDialogButtonBox.ButtonRole.AcceptRole, QDialogButtonBox.ButtonRole.RejectRole)
 
 
 def menu_clashes(menu: QMenu) -> dict[str, list[str]]:
@@ -88,6 +103,7 @@ def unnamed_controls(widgets: Iterable[QWidget]) -> list[str]:
         for widget in widgets
         if isinstance(widget, INTERACTIVE)
         and not isinstance(widget, QHeaderView)  # its sections are the table's to name
+        and not isinstance(widget.parent(), QAbstractSpinBox)  # its text field: the box has one
         and not accessible_name(widget).strip()
     ]
 

@@ -237,6 +237,9 @@ class DeliveryHistory(QObject):
         if event.delivery_key is not None:  # it runs here now: no longer something to offer
             self._in_use.add(event.delivery_key)
             self.banner.remove(event.delivery_key)
+        # A delivery runs here now: the offer waits in the history, out of the run's way (and
+        # its Resume and Discard keys are free for the run's own buttons).
+        self.banner.hide()
 
     @Slot(object)
     def _on_session_ended(self, event: object) -> None:

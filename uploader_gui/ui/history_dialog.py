@@ -1,4 +1,4 @@
-"""View ▸ Delivery history…: past deliveries, newest first, with Open receipt and Resume for the
+"""Delivery ▸ Delivery history…: past deliveries, newest first, with Open receipt and Resume for the
 selected one. Non-modal; what it lists is read off the GUI thread by `DeliveryHistory`, which
 also decides what Resume does.
 

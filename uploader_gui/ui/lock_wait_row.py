@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from uploader_gui.core.durations import duration_text
 
-TRY_WHEN_FREE_TEXT = "Try again when it is &free"
+TRY_WHEN_FREE_TEXT = "Try &again when it is free"
 CHECKING_TEXT = "Waiting for the lock… checking it now"
 CANCELLED_TEXT = "Stopped waiting for the lock. Nothing was sent."
 FREE_TEXT = "The lock is free: starting the delivery…"

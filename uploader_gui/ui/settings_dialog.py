@@ -63,7 +63,9 @@ class SettingsDialog(QDialog):
             f"How many files (or parts of big files) are sent at the same time, 1 to "
             f"{MAX_CONCURRENCY}"
         )
+        self.concurrency_spin.setAccessibleName("Files sent at once")
         self.bandwidth_spin = QDoubleSpinBox()
+        self.bandwidth_spin.setAccessibleName("Bandwidth limit")
         self.bandwidth_spin.setRange(0.0, MAX_BANDWIDTH_MIB_S)
         self.bandwidth_spin.setDecimals(1)
         self.bandwidth_spin.setSingleStep(0.5)
@@ -74,8 +76,8 @@ class SettingsDialog(QDialog):
         self.receipt_edit.setPlaceholderText(f"Default: {default_receipts}")
         self.receipt_edit.setAccessibleName("Receipt folder")
         self.receipt_edit.setToolTip("Where each delivery's receipt (JSON and CSV) is written")
-        self.choose_button = QPushButton("Choose…")
-        self.reset_button = QPushButton("Reset to default")
+        self.choose_button = QPushButton("&Choose…")
+        self.reset_button = QPushButton("Reset to &default")
         self.keep_awake_check = QCheckBox("&Keep this computer awake while delivering")
         self.keep_awake_check.setToolTip(
             "While files are sent or the archive's verdicts are awaited the computer does not "
@@ -109,7 +111,9 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         form.addRow("Files sent at &once:", self.concurrency_spin)
         form.addRow("&Bandwidth limit:", self.bandwidth_spin)
-        form.addRow("&Receipt folder:", receipts)
+        receipt_caption = QLabel("&Receipt folder:")
+        receipt_caption.setBuddy(self.receipt_edit)  # a row of three: the caption names the field
+        form.addRow(receipt_caption, receipts)
         form.addRow(self.keep_awake_check)
         form.addRow(self.notify_check)
         layout = QVBoxLayout(self)

@@ -21,8 +21,11 @@ if TYPE_CHECKING:
 
 HEADLINE_ONE = "A delivery was not finished"
 HEADLINE_MANY = "{count} deliveries were not finished"
-MAX_OFFERS = 5  # more are in Delivery ▸ History…
-MORE_TEXT = "…and {count} more in View ▸ Delivery history…"
+# The newest is offered here, the rest in the history: one Resume and one Discard in the window,
+# so each keeps its own key (Alt+R, Alt+C; the run's Retry and Cancel show only once it runs,
+# and then this offer is hidden) and none is pressed for the wrong delivery.
+MAX_OFFERS = 1
+MORE_TEXT = "…and {count} more in Delivery ▸ Delivery history…"
 
 
 class OfferRow:
@@ -37,7 +40,7 @@ class OfferRow:
         self.resume_button.setToolTip(
             "Fill in this delivery's archive, label, index and folder; Start then sends the rest"
         )
-        self.discard_button = QPushButton("&Discard")
+        self.discard_button = QPushButton("Dis&card")
         self.discard_button.setToolTip(
             "Stop offering this delivery (asks first; nothing is deleted from the archive)"
         )
@@ -60,7 +63,7 @@ class UnfinishedBanner(QFrame):
         self.note.setWordWrap(True)
         self.more = QLabel()
         self.not_now_button = QPushButton("&Not now")
-        self.not_now_button.setToolTip("Hide this; they stay in View ▸ Delivery history…")
+        self.not_now_button.setToolTip("Hide this; they stay in Delivery ▸ Delivery history…")
         self.not_now_button.clicked.connect(self.hide)
         top = QHBoxLayout()
         top.addWidget(self.headline, 1)
