@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDir, QMimeData, Qt, Slot
+from PySide6.QtCore import QDir, Qt, Slot
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
@@ -23,14 +23,11 @@ from PySide6.QtGui import (
     QDropEvent,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
-    QHeaderView,
     QLabel,
     QMainWindow,
     QMessageBox,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -49,13 +46,14 @@ from uploader_gui.ui.engine_bridge import EngineBridge, IndexFailed, IndexSummar
 from uploader_gui.ui.file_details_pane import FileDetailsView, ReadDetails
 from uploader_gui.ui.file_filter import FileFilterProxy
 from uploader_gui.ui.file_filter_bar import FileFilterBar
-from uploader_gui.ui.file_table_model import Column, FileTableModel
+from uploader_gui.ui.file_table_model import FileTableModel
+from uploader_gui.ui.file_table_view import build_file_table
+from uploader_gui.ui.folder_drop import refusal_text, single_local_path
 from uploader_gui.ui.index_worker import IndexFolder, IndexRunner
 from uploader_gui.ui.offline_banner import OfflineBanner
 from uploader_gui.ui.path_probe import PathKind, PathProbe
 from uploader_gui.ui.preflight_worker import DeliveryCheck, check_delivery
 from uploader_gui.ui.profile_importer import ProfileImporter
-from uploader_gui.ui.progress_delegate import ProgressDelegate
 from uploader_gui.ui.skipped_dialog import SkippedDialog
 from uploader_gui.ui.status_area import StatusArea
 from uploader_gui.ui.support_bundle_saver import saved_text
@@ -69,30 +67,6 @@ if TYPE_CHECKING:
 APP_TITLE = "FAST Uploader"
 PLACEHOLDER_TEXT = "Drop a folder here or choose one"
 _PAGE_PLACEHOLDER, _PAGE_TABLE = 0, 1
-_SIZE_COLUMN_WIDTH_PX, _STATE_COLUMN_WIDTH_PX = 110, 130
-_PROGRESS_COLUMN_WIDTH_PX, _MESSAGE_COLUMN_WIDTH_PX = 160, 260  # room for "42 % · 3.1 MiB/s"
-
-
-def single_local_path(mime: QMimeData) -> tuple[str | None, str]:
-    """The one local path a drag carries, or None and why it cannot be used (URLs only, no I/O)."""
-    urls = mime.urls() if mime.hasUrls() else []
-    if not urls:
-        return None, "Only folders can be dropped here."
-    if len(urls) > 1:
-        return None, f"Drop one folder at a time (this drag holds {len(urls):,} items)."
-    if not urls[0].isLocalFile():
-        return None, "Only folders on this computer or a mounted drive can be delivered."
-    return urls[0].toLocalFile(), ""
-
-
-def refusal_text(path: str, kind: str, detail: str) -> str:
-    """Why a path that is not a folder cannot be opened, and what to do instead."""
-    name = Path(path).name or path
-    if kind == PathKind.FILE:
-        return f"“{name}” is a file. Drop or choose the folder that holds it."
-    if kind == PathKind.MISSING:
-        return f"“{path}” does not exist (any more). Choose another folder."
-    return f"“{path}” cannot be opened as a folder: {detail or 'unknown reason'}."
 
 
 class MainWindow(QMainWindow):
@@ -180,7 +154,7 @@ class MainWindow(QMainWindow):
         self.placeholder.setAccessibleName(PLACEHOLDER_TEXT)
         # The window's text colour: palette(mid) read at under 2:1, and this is the first step.
         self.placeholder.setStyleSheet("QLabel { font-size: 16pt; }")
-        self.table = self._build_table()
+        self.table = build_file_table(self.proxy)
         self.filter_bar = FileFilterBar(self.model, self.proxy)
         self.table_page = QWidget()
         table_layout = QVBoxLayout(self.table_page)
@@ -197,36 +171,6 @@ class MainWindow(QMainWindow):
         self.status_area = StatusArea()
         self.statusBar().addPermanentWidget(self.status_area, 1)
         self.about_box: AboutBox | None = None
-
-    def _build_table(self) -> QTableView:
-        table = QTableView()
-        table.setModel(self.proxy)
-        self.progress_delegate = ProgressDelegate(table)
-        table.setItemDelegateForColumn(Column.PROGRESS, self.progress_delegate)
-        table.setAccessibleName("Files in the folder")
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setAlternatingRowColors(True)
-        table.setWordWrap(False)
-        table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        # Fixed, uniform row heights: measuring 100k rows to fit contents takes about a minute.
-        rows = table.verticalHeader()
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(table.fontMetrics().height() + 8)
-        rows.setVisible(False)
-        columns = table.horizontalHeader()
-        columns.setStretchLastSection(False)
-        columns.setSectionResizeMode(Column.PATH, QHeaderView.ResizeMode.Stretch)
-        columns.setSectionResizeMode(Column.SIZE, QHeaderView.ResizeMode.Interactive)
-        columns.setSectionResizeMode(Column.STATE, QHeaderView.ResizeMode.Interactive)
-        for column in (Column.PROGRESS, Column.MESSAGE):
-            columns.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-        columns.resizeSection(Column.SIZE, _SIZE_COLUMN_WIDTH_PX)
-        columns.resizeSection(Column.STATE, _STATE_COLUMN_WIDTH_PX)
-        columns.resizeSection(Column.PROGRESS, _PROGRESS_COLUMN_WIDTH_PX)
-        columns.resizeSection(Column.MESSAGE, _MESSAGE_COLUMN_WIDTH_PX)
-        table.setSortingEnabled(True)
-        table.sortByColumn(Column.PATH, Qt.SortOrder.AscendingOrder)
-        return table
 
     def _connect(self) -> None:
         self.delivery_panel.folderRequested.connect(self.choose_folder)
