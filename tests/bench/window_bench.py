@@ -93,6 +93,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--idle-s", type=float, default=3.0, help="the idle reference's length")
     parser.add_argument("--timeout-s", type=float, default=3600.0, help="per phase")
     parser.add_argument("--dir", type=Path, help="where to build the temporary trees")
+    parser.add_argument(
+        "--tree",
+        type=Path,
+        help="keep the N-file folder here and reuse it next time (a million take minutes)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -114,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         root = Path(temporary)
         with _app_home(root / "home") as env:
             probe = _measure(root, env, figures, args)
-    _print_report(figures, probe)
+        _print_report(figures, probe)  # before a million files are removed (minutes)
     return 0 if figures.delivered_valid == deliver_files else 1
 
 
@@ -143,10 +148,7 @@ def _measure(
     profile_path = app_dirs().profiles_dir / "bench-archive.toml"  # where the window looks
     archive = ArchiveChild(root, profile_path, env) if figures.deliver_files else None
     try:
-        started = time.perf_counter()
-        tree = _build_tree(root / "tree", figures.files)
-        figures.tree_s = time.perf_counter() - started
-        print(f"bench window: {figures.files:,} files built in {figures.tree_s:.0f} s", flush=True)
+        tree = _folder_of(figures, args.tree or root / "tree")
         figures.rss_before_mib = rss_mib()
         collector = GuiThreadGarbageCollector()  # as the app runs: collections on this thread
         clock = FirstBatchClock(build_folder_index)
@@ -176,6 +178,22 @@ def _measure(
         if archive is not None:
             archive.stop()
     return probe
+
+
+def _folder_of(figures: Figures, tree: Path) -> Path:
+    """The N-file folder: built now, or kept from an earlier run with the same N."""
+    marker = tree.with_name(f"{tree.name}.files")
+    if tree.is_dir() and marker.is_file() and marker.read_text() == str(figures.files):
+        print(f"bench window: {figures.files:,} files kept in {tree}", flush=True)
+        return tree
+    if tree.exists():
+        raise SystemExit(f"{tree} exists but was not built for --files {figures.files}")
+    started = time.perf_counter()
+    _build_tree(tree, figures.files)
+    marker.write_text(str(figures.files))
+    figures.tree_s = time.perf_counter() - started
+    print(f"bench window: {figures.files:,} files built in {figures.tree_s:.0f} s", flush=True)
+    return tree
 
 
 def _index(
