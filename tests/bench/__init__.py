@@ -18,6 +18,10 @@ BENCHMARKS = {
     "store": ("store_bench", "time and peak memory to register 1,000,000 files"),
     "delivery": ("delivery_bench", "whole deliveries through the CLI: wall time by phase"),
     "fill": ("fill_bench", "time to the first and to every row of 100,000 files in the table"),
+    "window": (
+        "window_bench",
+        "the window on 1,000,000 files: first rows, GUI-thread lateness, memory; then a delivery",
+    ),
     "table": ("table_filter_bench", "file table filter and path search on 1,000,000 rows"),
     "transfer": ("transfer_bench", "our uploads against s5cmd, rclone, awscli, boto3 over HTTPS"),
 }

@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from uploader_gui.core.delivery.fingerprint import FileFingerprint
@@ -17,6 +18,7 @@ from uploader_gui.core.events import (
     IndexFilesFound,
     IndexProgressed,
 )
+from uploader_gui.ui import engine_bridge
 from uploader_gui.ui.engine_bridge import (
     MAX_ROWS_PER_DRAIN,
     EngineBridge,
@@ -109,6 +111,29 @@ def test_a_finished_index_of_50000_files_fills_the_table_in_a_few_inserts(qtbot:
     assert [item.path for item in bridge.skipped] == [".DS_Store"]
     assert summary.junk_count == 1
     assert summary.problem_count == 0
+
+
+def test_a_finished_index_of_files_already_shown_is_checked_a_share_per_drain(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # At its real value this takes 100,000 shown files a drain; a million once took seconds.
+    monkeypatch.setattr(engine_bridge, "MAX_FILES_CHECKED_PER_DRAIN", 300)
+    bridge, model = make_bridge(qtbot)
+    index = folder_index(1_000)
+    emit = bridge.emitter_for(bridge.begin_generation())
+    model.append_rows(FileRow(f.path, f.size_bytes, "ready") for f in index.files)  # all found
+    finished, inserted = Counter(), Counter()
+    bridge.indexFinished.connect(finished)
+    model.rowsInserted.connect(inserted)
+    emit(IndexResultReady(index))
+    drains = 0
+    while not finished.calls:
+        bridge.drain_now()
+        drains += 1
+    assert drains == 4  # 300 + 300 + 300 + 100 files checked
+    assert inserted.calls == []  # every file was already shown: nothing added twice
+    assert model.rowCount() == 1_000
+    assert finished.calls[0][0].files == 1_000
 
 
 def test_starting_a_new_run_clears_the_table_and_skipped_list(qtbot: QtBot) -> None:

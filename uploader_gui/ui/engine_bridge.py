@@ -47,6 +47,9 @@ DRAIN_INTERVAL_MS = 100
 # Bounds one drain so a flood (e.g. 100k rows at once) is spread over ticks, never one long freeze.
 MAX_EVENTS_PER_DRAIN = 20_000
 MAX_ROWS_PER_DRAIN = 20_000
+# The finished index's files already shown are checked (and skipped) this many a drain: one
+# drain that checked every file of a million took seconds while nothing was left to add.
+MAX_FILES_CHECKED_PER_DRAIN = 100_000
 # Found files wait, while more keep coming, until at least as many wait as are shown (so each
 # sort of the table at least doubles it) or for at most this many drains (about a second).
 MAX_DRAINS_FOUND_WAIT = 10
@@ -138,7 +141,7 @@ class EngineBridge(QObject):
         self._queue: queue.SimpleQueue[tuple[int | None, Event]] = queue.SimpleQueue()
         self._generation = 0
         self._skipped: list[SkippedItem] = []
-        self._pending_rows: deque[Iterator[FileRow]] = deque()
+        self._pending_rows: deque[Iterator[FileRow | None]] = deque()  # None: already shown
         self._found: list[tuple[str, int]] = []  # found while indexing, not yet in the model
         self._drains_found_waited = 0
         self._pending_summary: IndexSummary | None = None
@@ -276,9 +279,10 @@ class EngineBridge(QObject):
         self._found.clear()
         self._model.retain_paths({f.path for f in files})
         self._pending_rows.append(
-            FileRow(f.path, f.size_bytes, STATE_AFTER_INDEXING)
+            None
+            if self._is_shown_as(f.path, f.size_bytes)
+            else FileRow(f.path, f.size_bytes, STATE_AFTER_INDEXING)
             for f in files
-            if not self._is_shown_as(f.path, f.size_bytes)
         )
         self._pending_summary = IndexSummary(
             root=str(folder_index.root),
@@ -318,14 +322,20 @@ class EngineBridge(QObject):
 
     def _feed_rows(self) -> None:
         """Move up to MAX_ROWS_PER_DRAIN waiting rows into the model in ONE append (one sort),
-        then report the summary."""
+        checking at most MAX_FILES_CHECKED_PER_DRAIN files, then report the summary."""
         rows: list[FileRow] = []
-        while self._pending_rows and len(rows) < MAX_ROWS_PER_DRAIN:
-            budget = MAX_ROWS_PER_DRAIN - len(rows)
+        checked = 0
+        while (
+            self._pending_rows
+            and len(rows) < MAX_ROWS_PER_DRAIN
+            and checked < MAX_FILES_CHECKED_PER_DRAIN
+        ):
+            budget = min(MAX_ROWS_PER_DRAIN - len(rows), MAX_FILES_CHECKED_PER_DRAIN - checked)
             chunk = list(itertools.islice(self._pending_rows[0], budget))
             if len(chunk) < budget:
                 self._pending_rows.popleft()
-            rows.extend(chunk)
+            checked += len(chunk)
+            rows.extend(row for row in chunk if row is not None)
         if rows:
             self._model.append_rows(rows)
         if not self._pending_rows and self._pending_summary is not None:
