@@ -53,6 +53,7 @@ FIRST = Scene("first-launch", "First launch: the local archive is running, nothi
 PROBLEMS = Scene("preflight-problems", "A label the archive would refuse, before anything is sent")
 DELIVERING = Scene("delivering", "Delivering: each file's state, progress and speed")
 PAUSED = Scene("paused", "Paused: no speed, no time left, Resume")
+LOCK_HELD = Scene("lock-held", "Another uploader holds the archive's lock: who, and wait for it")
 FINISHED_INVALID = Scene("finished-invalid", "Finished with an invalid file: summary, next steps")
 
 
@@ -109,13 +110,14 @@ class Studio:
     def __init__(self, out_dir: Path, work_dir: Path, theme: str) -> None:
         self.out_dir, self.work_dir, self.theme = out_dir, work_dir, theme
         self.saved: list[Path] = []
+        self.archive: LocalArchive  # the window's, while `window` is open
 
     @contextmanager
     def window(
         self, *, bandwidth_bytes_per_s: float | None = None, **archive_options: object
     ) -> Iterator[MainWindow]:
         options = SandboxOptions(auto_accept=True, **archive_options)  # type: ignore[arg-type]
-        archive = LocalArchive(options)
+        archive = self.archive = LocalArchive(options)
         archive.start()
         window = MainWindow(
             start_local_archive=lambda: LocalArchiveHandle(archive, None),
@@ -197,10 +199,28 @@ def delivery(studio: Studio) -> None:
         studio.shoot(window, FINISHED_INVALID)
 
 
+def lock_held(studio: Studio) -> None:
+    """Another uploader's lock in the delivery's control bucket, as that uploader writes it."""
+    with studio.window() as window:
+        archive = studio.archive
+        archive.provision_delivery(DEMO_LABEL)
+        names = archive.network_config.names_for("demo_set", "0001", "staging")
+        s3 = archive.boto3_client("s3")
+        s3.put_object(Bucket=names.control_bucket, Key="lock/client", Body=b"kqzvtmhwaro")
+        ready(window, make_folder(studio.work_dir / "busy"), DEMO_LABEL)
+        wait_for(window.delivery_panel.start_button.isEnabled, "Start enabled")
+        window.delivery_panel.start_button.click()
+        wait_for(lambda: window.delivery.last_end is not None, "the busy archive")
+        summary = window.transfer_bar.end_summary
+        wait_for(summary.lock_wait_row.isVisible, "the lock's holder")
+        studio.shoot(window, LOCK_HELD)
+
+
 SETS: dict[str, Callable[[Studio], None]] = {
     "first-launch": first_launch,
     "preflight-problems": preflight_problems,
     "delivery": delivery,
+    "lock-held": lock_held,
 }
 
 

@@ -159,6 +159,29 @@ def test_rows_appended_while_sorted_land_in_sorted_place() -> None:
     assert model.row_of("a.txt") == 0
 
 
+@pytest.mark.parametrize("order", [Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder])
+def test_a_batch_that_continues_the_path_order_is_added_at_the_end_without_a_re_sort(
+    order: Qt.SortOrder,
+) -> None:
+    # An index lists depth-first, so at a million rows each batch usually follows the last:
+    # re-sorting (a layout change the view and the filter redo every row for) would freeze it.
+    model = FileTableModel()
+    model.sort(Column.PATH, order)
+    first, second = ["b/2.txt", "a/1.txt"], ["d/4.txt", "c/3.txt"]
+    if order == Qt.SortOrder.DescendingOrder:
+        first, second = second, first
+    model.append_rows([FileRow(path, 1, "ready") for path in first])
+    log = SignalLog(model)
+    layouts: list[bool] = []
+    model.layoutChanged.connect(lambda *_: layouts.append(True))
+    model.append_rows([FileRow(path, 1, "ready") for path in second])
+    expected = sorted(first + second, reverse=order == Qt.SortOrder.DescendingOrder)
+    assert [model.path_at(r) for r in range(4)] == expected
+    assert log.inserted == [(2, 3)]
+    assert layouts == []
+    assert [model.row_of(path) for path in expected] == [0, 1, 2, 3]
+
+
 def test_retain_paths_removes_the_rest_in_one_removal_per_run(qtmodeltester: Any) -> None:
     model = FileTableModel()
     qtmodeltester.check(model, force_py=True)  # keeps checking every signal from here on

@@ -44,3 +44,41 @@ def test_collections_run_on_the_gui_thread_only(qtbot: QtBot) -> None:
             gc.disable()
     assert collected_on == {threading.get_ident()}
     assert restored, "stop() gives collection back to Python"
+
+
+def test_full_collections_wait_until_the_long_lived_objects_grew_by_a_quarter() -> None:
+    # A million files' rows stay alive for the whole delivery; walking them all every few
+    # seconds stalled the window for seconds each time. Short-lived garbage must not do it.
+    full_runs: list[int] = []
+
+    def record(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full_runs.append(1)
+
+    was_enabled = gc.isenabled()
+    long_lived = [[n] for n in range(200_000)]
+    gc.collect()  # they are old now
+    guard = GuiThreadGarbageCollector(interval_ms=3_600_000)  # driven by hand below
+    gc.callbacks.append(record)
+    try:
+        for _ in range(300):  # short-lived cyclic garbage, collected young
+            make_cyclic_garbage(1_000)
+            guard.collect_due()
+        assert full_runs == []
+        long_lived += [[n] for n in range(100_000)]  # half as many again, kept
+        for _ in range(300):
+            make_cyclic_garbage(1_000)
+            guard.collect_due()
+        assert full_runs, "a full collection once the long-lived objects grew"
+    finally:
+        gc.callbacks.remove(record)
+        guard.stop()
+        if not was_enabled:
+            gc.disable()
+    assert len(long_lived) == 300_000
+
+
+def make_cyclic_garbage(count: int) -> None:
+    for _ in range(count):
+        holder: dict[str, Any] = {}
+        holder["self"] = holder
