@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
     QHeaderView,
@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
 from uploader_gui.app_dirs import APP_AUTHOR, APP_NAME, app_dirs
 
 MIN_TABLE_ROWS = 8
+STEPS_GLIMPSE_PX = 56  # of the steps above the strip: enough to see there is more to scroll
+_REFIT_EVENTS = (QEvent.Type.LayoutRequest, QEvent.Type.Resize, QEvent.Type.Show)
 GROUP = "main-window"
 # Bump when the table's columns change: an old header state would restore the wrong widths.
 LAYOUT_VERSION = 1
@@ -70,12 +72,75 @@ def split_layout(
         layout.addWidget(widget)
     splitter = QSplitter(Qt.Orientation.Vertical)
     splitter.setObjectName("main-split")
+    StripFit(top, scroll, always_shown, splitter)
     splitter.addWidget(top)
     splitter.addWidget(bottom)
     splitter.setChildrenCollapsible(False)
     splitter.setStretchFactor(0, 0)
     splitter.setStretchFactor(1, 1)
     return splitter, scroll
+
+
+class StripFit(QObject):
+    """Keeps the pane above the table tall enough for the strip's texts at the pane's width.
+
+    A splitter sizes its panes by their minimum sizes, and a minimum size knows nothing of
+    wrapped text: when the end summary's lines appeared, the split stayed where it was and the
+    lines were drawn over each other. So whenever the strip changes (a label's new text, a
+    banner shown), the pane's minimum becomes what the strip needs at the pane's width, plus a
+    glimpse of the steps; the splitter then moves the split down, the table keeping its rows.
+    """
+
+    def __init__(
+        self, top: QWidget, scroll: QScrollArea, strip: Sequence[QWidget], parent: QObject
+    ) -> None:
+        super().__init__(parent)
+        self._top, self._scroll, self._strip = top, scroll, tuple(strip)
+        self._is_due = False
+        for widget in (top, *self._strip):
+            widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in _REFIT_EVENTS and not self._is_due:
+            self._is_due = True
+            QTimer.singleShot(0, self, self.fit)  # once per burst of layout changes
+        return False
+
+    def fit(self) -> None:
+        self._is_due = False
+        width = self._top.width()
+        layout = self._top.layout()
+        spacing = max(0, layout.spacing()) if layout is not None else 0
+        steps = self._scroll.widget()
+        glimpse_px = min(STEPS_GLIMPSE_PX, steps.sizeHint().height()) if steps is not None else 0
+        # Never less than the scroll area itself takes (its frame and arrows), or the strip
+        # is pushed under the split.
+        needed = max(glimpse_px, self._scroll.minimumSizeHint().height())
+        for widget in self._strip:
+            if not widget.isVisibleTo(self._top):
+                continue
+            # Its own minimum too: else the pane's layout shrinks it, not the steps' scroll.
+            height = height_at(widget, width)
+            if widget.minimumHeight() != height:
+                widget.setMinimumHeight(height)
+            needed += height + spacing
+        if needed != self._top.minimumHeight():
+            self._top.setMinimumHeight(needed)
+        splitter = self.parent()
+        if isinstance(splitter, QSplitter) and self._top.height() < needed:
+            # A splitter honours a grown minimum only at its next resize: move the split now.
+            top_px, bottom_px = splitter.sizes()
+            splitter.setSizes([needed, max(0, top_px + bottom_px - needed)])
+
+
+def height_at(widget: QWidget, width: int) -> int:
+    """The height `widget` needs at `width`, wrapped text included."""
+    layout = widget.layout()
+    if layout is not None and layout.hasHeightForWidth():
+        return layout.totalHeightForWidth(width)
+    if widget.hasHeightForWidth():
+        return widget.heightForWidth(width)
+    return widget.sizeHint().height()
 
 
 def keep_table_rows(pages: QStackedWidget, table: QTableView) -> None:
