@@ -36,6 +36,7 @@ from PySide6.QtCore import QEventLoop  # noqa: E402
 from PySide6.QtGui import QColor, QPalette  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from uploader_gui.app_dirs import HOME_ENV  # noqa: E402
 from uploader_gui.archive_service import LocalArchiveHandle  # noqa: E402
 from uploader_gui.sandbox.archive import LocalArchive, SandboxOptions  # noqa: E402
 from uploader_gui.ui.app import configure_application  # noqa: E402
@@ -111,11 +112,16 @@ class Studio:
         self.out_dir, self.work_dir, self.theme = out_dir, work_dir, theme
         self.saved: list[Path] = []
         self.archive: LocalArchive  # the window's, while `window` is open
+        self.scene_count = 0
 
     @contextmanager
     def window(
         self, *, bandwidth_bytes_per_s: float | None = None, **archive_options: object
     ) -> Iterator[MainWindow]:
+        self.scene_count += 1  # each scene its own state store and settings, as a new user
+        home = self.work_dir / f"home-{self.scene_count}"
+        os.environ[HOME_ENV] = str(home)
+        configure_application(QApplication.instance())  # type: ignore[arg-type]
         options = SandboxOptions(auto_accept=True, **archive_options)  # type: ignore[arg-type]
         archive = self.archive = LocalArchive(options)
         archive.start()
