@@ -325,23 +325,36 @@ class _FolderWalk:
         self._found = _FoundFiles(emit, progress.clock) if options.reports_files_found else None
 
     def run(self) -> list[_ListedFile]:
+        """Every folder's entries in code-point order of their paths, a folder's own entries
+        visited where its path sorts: so files are found in the order the window's table
+        sorts them, and each batch of found files continues the table instead of re-sorting
+        it (at a million rows, seconds of the GUI thread per batch)."""
         seen_folders: set[tuple[int, int]] = set()
-        stack = [("", os.fspath(self.root))]
+        root = os.fspath(self.root)
+        stack = [("", iter(self._entries("", root, seen_folders)))]
         found = self._found
         while stack:
-            if self.is_cancelled():
-                raise IndexCancelledError("indexing was cancelled")
-            prefix, folder = stack.pop()
-            for entry in self._entries(prefix, folder, seen_folders):
-                child = self._visit(prefix + entry.name, entry)
-                if child is not None:
-                    stack.append(child)
-                if found is not None and found.is_full:
+            prefix, entries = stack[-1]
+            entry = next(entries, None)
+            if entry is None:  # this folder is done
+                stack.pop()
+                if found is not None and found.is_due():
                     found.send()
-            if found is not None and found.is_due():
+                if self.progress.due():
+                    self.emit(self.progress.snapshot())
+                continue
+            child = self._visit(prefix + entry.name, entry)
+            if child is not None:
+                if self.is_cancelled():
+                    raise IndexCancelledError("indexing was cancelled")
+                child_prefix, child_folder = child
+                stack.append(
+                    (child_prefix, iter(self._entries(child_prefix, child_folder, seen_folders)))
+                )
+            if found is not None and found.is_full:
                 found.send()
-            if self.progress.due():
-                self.emit(self.progress.snapshot())
+        if self.is_cancelled():
+            raise IndexCancelledError("indexing was cancelled")
         if found is not None:
             found.send()
         return self.listed
@@ -357,7 +370,7 @@ class _FolderWalk:
                 return []
             seen.add(folder_id)
             with os.scandir(folder) as entries:
-                return list(entries)
+                return sorted(entries, key=_path_order)
         except OSError as error:
             self._note(prefix, f"folder could not be read: {_os_reason(error)}", is_problem=True)
             return []
@@ -414,6 +427,16 @@ class _FolderWalk:
         self, path: str, reason: str, *, is_junk: bool = False, is_problem: bool = False
     ) -> None:
         self.skip(SkippedEntry(printable_path(path) or "./", reason, is_junk, is_problem))
+
+
+def _path_order(entry: os.DirEntry[str]) -> str:
+    """A folder sorts as its name and a "/", as every path inside it begins: visiting entries
+    in this order lists the files in code-point order of their whole paths."""
+    try:
+        is_folder = entry.is_dir(follow_symlinks=False)
+    except OSError:
+        is_folder = False
+    return entry.name + "/" if is_folder else entry.name
 
 
 def _is_junction(entry: os.DirEntry[str]) -> bool:

@@ -81,3 +81,22 @@ def test_listing_progress_counts_files_found_per_second(tmp_path: Path) -> None:
     assert not final.is_listing
     assert final.files_done == 10
     assert final.files_per_s > 0
+
+
+def test_files_are_found_in_the_order_the_table_sorts_their_paths(tmp_path: Path) -> None:
+    # The window appends each batch after the last one when it continues the order; a walk in
+    # directory order made it re-sort every row per batch (seconds at a million files).
+    names = [
+        "run/b.dat", "run/a/z.dat", "run.old/x.dat", "run-1.dat", "run", "Z.dat", "a.dat",
+        "runs/q.dat", "ü.dat", "deep/er/est/f.dat", "deep/er.dat", "deep-er/g.dat",
+    ]  # fmt: skip
+    for name in names:
+        if name == "run":
+            continue  # a folder of that name, made by its files
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    events: list[Event] = []
+    build_folder_index(tmp_path, REPORTING, emit=events.append)
+    found = [path for batch in found_batches(events) for path, _ in batch.files]
+    assert found == sorted(found)
+    assert len(found) == len(names) - 1
