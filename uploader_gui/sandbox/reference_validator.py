@@ -19,12 +19,18 @@ import contextlib
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, MutableSequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
-from uploader_gui.sandbox.validation_files import FileValidator, Verdict
+from uploader_gui.sandbox.validation_files import (
+    FileValidator,
+    HeadObjectLookup,
+    ObjectLookup,
+    Verdict,
+)
 from uploader_gui.sandbox.validation_lock import (
     LockHeldElsewhereError,
     acquire_lock,
@@ -75,11 +81,14 @@ class ReferenceValidator:
         *,
         client_factory: ClientFactory,
         failures: MutableSequence[str],
+        objects: ObjectLookup | None = None,
         settings: ValidatorSettings | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.launch = launch
         self._client_factory = client_factory
+        # Upstream's HEAD per file unless the archive offers its own store (`archive_objects`).
+        self._objects = objects
         self._failures = failures
         self._settings = settings or ValidatorSettings()
         self._now = now
@@ -119,7 +128,13 @@ class ReferenceValidator:
             self.initialized.set()
             try:
                 session = _ValidationSession(
-                    setup, s3, self._settings, self._failures, self._stop_requested, self._now
+                    setup,
+                    s3,
+                    self._objects or HeadObjectLookup(s3),
+                    self._settings,
+                    self._failures,
+                    self._stop_requested,
+                    self._now,
                 )
             except Exception:
                 setup.writer.stop()
@@ -138,6 +153,7 @@ class _ValidationSession:
         self,
         setup: ValidatorSetup,
         s3: Any,
+        objects: ObjectLookup,
         settings: ValidatorSettings,
         failures: MutableSequence[str],
         stop_requested: threading.Event,
@@ -157,12 +173,15 @@ class _ValidationSession:
             now=now,
         )
         self._tail = ClientLogTail(
-            s3, self._names.control_bucket, self._names.client_log_key, poll_s=settings.tail_poll_s
+            s3,
+            self._names.control_bucket,
+            self._names.client_log_key,
+            poll_s=settings.tail_poll_s,
         )
         # Set on every exit so a slow validation does not hold up the shutdown.
         self._abandon_validations = threading.Event()
         self._files = FileValidator(
-            s3,
+            objects,
             self._names.transfer_bucket,
             setup.index.rows,
             setup.label,
@@ -173,7 +192,11 @@ class _ValidationSession:
         self._executor = ThreadPoolExecutor(
             settings.n_validation_threads, thread_name_prefix=f"validate {self._names.index_key}"
         )
-        self._pending: dict[str, Future[Verdict]] = {}
+        # Path -> (submission number, future); finished paths are queued by the futures
+        # themselves, so a tick costs O(finished), not O(pending), with 100,000 files queued.
+        self._pending: dict[str, tuple[int, Future[Verdict]]] = {}
+        self._finished: deque[str] = deque()
+        self._n_submitted = 0
         self._n_verdicts = 0
         self._lock_refreshed_at = time.monotonic()
 
@@ -216,18 +239,26 @@ class _ValidationSession:
         text = self._tail.drain()
         rows = parse_client_chunk(text) if text else []
         for path in self._state.queue_validation(self._state.update(rows)):
-            self._pending[path] = self._executor.submit(self._files.validate, path)
+            self._submit(path)
         self._write_finished_verdicts()
         if self._writer.idle_s() > self._settings.keepalive_threshold_s:
             progress = f"{self._state.n_completed} / {self._state.n_expected_files}"
             self._writer.write("keepalive", "self", "ok", progress)
         self._refresh_lock_if_due()
 
+    def _submit(self, path: str) -> None:
+        future = self._executor.submit(self._files.validate, path)
+        self._pending[path] = (self._n_submitted, future)
+        self._n_submitted += 1
+        # deque.append is atomic, so the worker threads may call this.
+        future.add_done_callback(lambda _future: self._finished.append(path))
+
     def _write_finished_verdicts(self) -> None:
-        for path, future in list(self._pending.items()):
-            if not future.done():
-                continue
-            del self._pending[path]
+        finished = [self._finished.popleft() for _ in range(len(self._finished))]
+        # In submission order, as upstream's scan over its futures writes them.
+        finished.sort(key=lambda path: self._pending[path][0])
+        for path in finished:
+            _number, future = self._pending.pop(path)
             error = future.exception()
             verdict = Verdict(path, "error", exception_report(error)) if error else future.result()
             self._writer.write("validation", path, verdict.status, verdict.message)
