@@ -177,6 +177,7 @@ class _ValidationSession:
             self._names.control_bucket,
             self._names.client_log_key,
             poll_s=settings.tail_poll_s,
+            on_problem=lambda text: failures.append(f"{self._label}: {text}"),
         )
         # Set on every exit so a slow validation does not hold up the shutdown.
         self._abandon_validations = threading.Event()
