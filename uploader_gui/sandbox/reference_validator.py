@@ -19,9 +19,7 @@ import contextlib
 import threading
 import time
 import traceback
-from collections import deque
 from collections.abc import Callable, MutableSequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,6 +34,7 @@ from uploader_gui.sandbox.validation_lock import (
     acquire_lock,
     release_lock,
 )
+from uploader_gui.sandbox.validation_pool import ValidationPool
 from uploader_gui.sandbox.validation_state import (
     ClientProtocolViolation,
     ValidationState,
@@ -190,14 +189,11 @@ class _ValidationSession:
             slow_validation_s=settings.slow_validation_s,
             stop_requested=self._abandon_validations,
         )
-        self._executor = ThreadPoolExecutor(
-            settings.n_validation_threads, thread_name_prefix=f"validate {self._names.index_key}"
+        self._pool = ValidationPool(
+            self._files.validate,
+            settings.n_validation_threads,
+            name=f"validate {self._names.index_key}",
         )
-        # Path -> (submission number, future); finished paths are queued by the futures
-        # themselves, so a tick costs O(finished), not O(pending), with 100,000 files queued.
-        self._pending: dict[str, tuple[int, Future[Verdict]]] = {}
-        self._finished: deque[str] = deque()
-        self._n_submitted = 0
         self._n_verdicts = 0
         self._lock_refreshed_at = time.monotonic()
 
@@ -229,7 +225,7 @@ class _ValidationSession:
         """Run until the client is finished and no validation is pending; True if commanded."""
         while not self._stop_requested.is_set():
             self._step()
-            if self._state.is_client_finished and not self._pending:
+            if self._state.is_client_finished and not self._pool.has_pending:
                 return False
             self._stop_requested.wait(self._settings.loop_interval_s)
         return True
@@ -240,28 +236,19 @@ class _ValidationSession:
         text = self._tail.drain()
         rows = parse_client_chunk(text) if text else []
         for path in self._state.queue_validation(self._state.update(rows)):
-            self._submit(path)
+            self._pool.submit(path)
         self._write_finished_verdicts()
         if self._writer.idle_s() > self._settings.keepalive_threshold_s:
             progress = f"{self._state.n_completed} / {self._state.n_expected_files}"
             self._writer.write("keepalive", "self", "ok", progress)
         self._refresh_lock_if_due()
 
-    def _submit(self, path: str) -> None:
-        future = self._executor.submit(self._files.validate, path)
-        self._pending[path] = (self._n_submitted, future)
-        self._n_submitted += 1
-        # deque.append is atomic, so the worker threads may call this.
-        future.add_done_callback(lambda _future: self._finished.append(path))
-
     def _write_finished_verdicts(self) -> None:
-        finished = [self._finished.popleft() for _ in range(len(self._finished))]
-        # In submission order, as upstream's scan over its futures writes them.
-        finished.sort(key=lambda path: self._pending[path][0])
-        for path in finished:
-            _number, future = self._pending.pop(path)
-            error = future.exception()
-            verdict = Verdict(path, "error", exception_report(error)) if error else future.result()
+        for path, outcome in self._pool.take_finished():
+            if isinstance(outcome, Exception):
+                verdict = Verdict(path, "error", exception_report(outcome))
+            else:
+                verdict = outcome
             self._writer.write("validation", path, verdict.status, verdict.message)
             self._state.record_verdict(path, verdict.status)
             self._n_verdicts += 1
@@ -337,7 +324,7 @@ class _ValidationSession:
 
     def _close(self) -> None:
         self._abandon_validations.set()
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        self._pool.shutdown()
         try:
             release_lock(self._s3, self._names.control_bucket, "validator", self._setup.agent_id)
         except Exception as exc:  # noqa: BLE001 - the stop row must still be written
