@@ -1,14 +1,16 @@
 """Checking one reported object, as upstream's `validate_file` does (PROTOCOL.md §8.2).
 
 Look the object up in the transfer bucket (missing: `file not found`), then compare the index
-checksum with the CRC32 the archive stores for it. Upstream looks up with `HeadObject(
-ChecksumMode=ENABLED)`, and `HeadObjectLookup` still does; the local archive hands its validator
-an `ObjectLookup` that reads the same stored object without an HTTP round trip (`archive_objects`),
-which is what lets it give ~1,000 verdicts/s instead of ~50 while the client's PUTs share the
-process. Data validation of FITS/ASDF/Parquet content
-(astropy and friends) is out of scope for the sandbox: such files pass as `ok` once they exist
-with the right checksum. The `--invalid GLOB` fault makes matching files fail with a check-failure
-report shaped like upstream's, and `--slow-validation` delays every verdict.
+checksum with the CRC32 the archive stores for it. Like upstream, no size is compared: the index
+has none. Upstream looks up with `HeadObject(ChecksumMode=ENABLED)`, and `HeadObjectLookup` still
+does; the local archive hands its validator an `ObjectLookup` that reads the same stored object
+without an HTTP round trip (`archive_objects`), which is what lets it give thousands of verdicts/s
+instead of ~50 while the client's PUTs share the process.
+
+Data validation of FITS/ASDF/Parquet content (astropy and friends) is out of scope for the
+sandbox: such files pass as `ok` once they exist with the right checksum. The `--invalid GLOB`
+fault makes matching files fail with a check-failure report shaped like upstream's, and
+`--slow-validation` delays every verdict.
 """
 
 from __future__ import annotations
