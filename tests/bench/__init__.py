@@ -16,7 +16,11 @@ SOURCE_ROOT = Path(__file__).resolve().parents[2]
 BENCHMARKS = {
     "index": ("index_bench", "folder index throughput as a ratio to `cat` on the same tree"),
     "store": ("store_bench", "time and peak memory to register 1,000,000 files"),
-    "delivery": ("delivery_bench", "whole deliveries through the CLI: wall time by phase"),
+    "delivery": (
+        "delivery_bench",
+        "whole deliveries through the CLI: wall time by phase, files/s, verdicts/s, CPU",
+    ),
+    "validator": ("validator_bench", "the local archive's validator alone: verdicts/s and CPU"),
     "fill": ("fill_bench", "time to the first and to every row of 100,000 files in the table"),
     "window": (
         "window_bench",

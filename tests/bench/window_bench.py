@@ -14,7 +14,7 @@ The folder is real (N files of 0-6 bytes in 100 folders under a temporary direct
 by the window's own `IndexRunner` and bridge. The delivery goes to the local archive run as
 `uploader-gui sandbox` in a child process, selected as a profile: the archive's moto server and
 validator would otherwise share this process's GIL and be counted as the window's lateness.
-M is smaller than N because the archive's validator gives some 50 verdicts a second here: a
+M is smaller than N because the archive (moto) stores some 100 small files a second here: a
 million would take hours. Protocol polls are 1 s (the app's default is slower) so the run ends
 soon after the last verdict; nothing on the GUI thread depends on them.
 """

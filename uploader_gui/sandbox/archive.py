@@ -37,6 +37,7 @@ from uploader_gui.core.delivery.profile import (
     save_profile,
 )
 from uploader_gui.core.protocol.network_config import NetworkConfig
+from uploader_gui.sandbox.archive_objects import ArchiveObjectLookup
 from uploader_gui.sandbox.audit import AuditLog
 from uploader_gui.sandbox.cognito_identity import (
     DEFAULT_USER_POOL_ID,
@@ -254,6 +255,10 @@ class LocalArchive:
         return session.client(
             service, endpoint_url=self._require_endpoint(), config=Config(**settings)
         )
+
+    def stored_objects(self) -> ArchiveObjectLookup:
+        """The validator's lookup of stored objects: HEAD's answer without the HTTP trip."""
+        return ArchiveObjectLookup(self._require_provisioner())
 
     def audit_records(self) -> list[dict[str, Any]]:
         return self._audit.records()

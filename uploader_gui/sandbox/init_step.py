@@ -32,6 +32,7 @@ from uploader_gui.core.protocol.lock_status import LockStatus
 from uploader_gui.core.protocol.naming import DeliveryNames
 from uploader_gui.core.protocol.network_config import NetworkConfig
 from uploader_gui.sandbox.reference_validator import ReferenceValidator
+from uploader_gui.sandbox.validation_files import ObjectLookup
 from uploader_gui.sandbox.validation_lock import check_lock, release_lock, write_lock
 from uploader_gui.sandbox.validator_init import LaunchParameters, read_network_config
 from uploader_gui.sandbox.validator_settings import ValidatorSettings
@@ -69,6 +70,8 @@ class ArchiveLike(Protocol):
     validator_failures: list[str]
 
     def boto3_client(self, service: str) -> Any: ...
+
+    def stored_objects(self) -> ObjectLookup: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +190,7 @@ class InitStep:
         validator = ReferenceValidator(
             launch,
             client_factory=self._archive.boto3_client,
+            objects=self._archive.stored_objects(),
             failures=self._failures,
             settings=self._settings,
         )

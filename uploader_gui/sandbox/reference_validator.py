@@ -20,16 +20,21 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, MutableSequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
-from uploader_gui.sandbox.validation_files import FileValidator, Verdict
+from uploader_gui.sandbox.validation_files import (
+    FileValidator,
+    HeadObjectLookup,
+    ObjectLookup,
+    Verdict,
+)
 from uploader_gui.sandbox.validation_lock import (
     LockHeldElsewhereError,
     acquire_lock,
     release_lock,
 )
+from uploader_gui.sandbox.validation_pool import ValidationPool
 from uploader_gui.sandbox.validation_state import (
     ClientProtocolViolation,
     ValidationState,
@@ -75,11 +80,14 @@ class ReferenceValidator:
         *,
         client_factory: ClientFactory,
         failures: MutableSequence[str],
+        objects: ObjectLookup | None = None,
         settings: ValidatorSettings | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.launch = launch
         self._client_factory = client_factory
+        # Upstream's HEAD per file unless the archive offers its own store (`archive_objects`).
+        self._objects = objects
         self._failures = failures
         self._settings = settings or ValidatorSettings()
         self._now = now
@@ -119,7 +127,13 @@ class ReferenceValidator:
             self.initialized.set()
             try:
                 session = _ValidationSession(
-                    setup, s3, self._settings, self._failures, self._stop_requested, self._now
+                    setup,
+                    s3,
+                    self._objects or HeadObjectLookup(s3),
+                    self._settings,
+                    self._failures,
+                    self._stop_requested,
+                    self._now,
                 )
             except Exception:
                 setup.writer.stop()
@@ -138,6 +152,7 @@ class _ValidationSession:
         self,
         setup: ValidatorSetup,
         s3: Any,
+        objects: ObjectLookup,
         settings: ValidatorSettings,
         failures: MutableSequence[str],
         stop_requested: threading.Event,
@@ -157,12 +172,16 @@ class _ValidationSession:
             now=now,
         )
         self._tail = ClientLogTail(
-            s3, self._names.control_bucket, self._names.client_log_key, poll_s=settings.tail_poll_s
+            s3,
+            self._names.control_bucket,
+            self._names.client_log_key,
+            poll_s=settings.tail_poll_s,
+            on_problem=lambda text: failures.append(f"{self._label}: {text}"),
         )
         # Set on every exit so a slow validation does not hold up the shutdown.
         self._abandon_validations = threading.Event()
         self._files = FileValidator(
-            s3,
+            objects,
             self._names.transfer_bucket,
             setup.index.rows,
             setup.label,
@@ -170,10 +189,11 @@ class _ValidationSession:
             slow_validation_s=settings.slow_validation_s,
             stop_requested=self._abandon_validations,
         )
-        self._executor = ThreadPoolExecutor(
-            settings.n_validation_threads, thread_name_prefix=f"validate {self._names.index_key}"
+        self._pool = ValidationPool(
+            self._files.validate,
+            settings.n_validation_threads,
+            name=f"validate {self._names.index_key}",
         )
-        self._pending: dict[str, Future[Verdict]] = {}
         self._n_verdicts = 0
         self._lock_refreshed_at = time.monotonic()
 
@@ -205,7 +225,7 @@ class _ValidationSession:
         """Run until the client is finished and no validation is pending; True if commanded."""
         while not self._stop_requested.is_set():
             self._step()
-            if self._state.is_client_finished and not self._pending:
+            if self._state.is_client_finished and not self._pool.has_pending:
                 return False
             self._stop_requested.wait(self._settings.loop_interval_s)
         return True
@@ -216,7 +236,7 @@ class _ValidationSession:
         text = self._tail.drain()
         rows = parse_client_chunk(text) if text else []
         for path in self._state.queue_validation(self._state.update(rows)):
-            self._pending[path] = self._executor.submit(self._files.validate, path)
+            self._pool.submit(path)
         self._write_finished_verdicts()
         if self._writer.idle_s() > self._settings.keepalive_threshold_s:
             progress = f"{self._state.n_completed} / {self._state.n_expected_files}"
@@ -224,12 +244,11 @@ class _ValidationSession:
         self._refresh_lock_if_due()
 
     def _write_finished_verdicts(self) -> None:
-        for path, future in list(self._pending.items()):
-            if not future.done():
-                continue
-            del self._pending[path]
-            error = future.exception()
-            verdict = Verdict(path, "error", exception_report(error)) if error else future.result()
+        for path, outcome in self._pool.take_finished():
+            if isinstance(outcome, Exception):
+                verdict = Verdict(path, "error", exception_report(outcome))
+            else:
+                verdict = outcome
             self._writer.write("validation", path, verdict.status, verdict.message)
             self._state.record_verdict(path, verdict.status)
             self._n_verdicts += 1
@@ -305,7 +324,7 @@ class _ValidationSession:
 
     def _close(self) -> None:
         self._abandon_validations.set()
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        self._pool.shutdown()
         try:
             release_lock(self._s3, self._names.control_bucket, "validator", self._setup.agent_id)
         except Exception as exc:  # noqa: BLE001 - the stop row must still be written

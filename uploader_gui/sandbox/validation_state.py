@@ -133,9 +133,10 @@ class ValidationState:
     def queue_validation(self, ok_rows: Sequence[LogRow]) -> list[str]:
         """Mark the reported paths queued; raises where upstream's `queue_validation` raises."""
         batch: list[str] = []
+        in_batch: set[str] = set()  # a 10,000-row chunk must not cost 10,000² comparisons
         for row in ok_rows:
             state = self.files[row.ref]
-            if row.ref in batch:
+            if row.ref in in_batch:
                 raise ClientProtocolViolation(
                     f"duplicate 'transfer ok' for {row.ref!r} in one chunk", row_text(row)
                 )
@@ -147,6 +148,7 @@ class ValidationState:
             if state.status != "waiting":
                 raise ClientProtocolViolation(_not_waiting_reason(state), row_text(row))
             batch.append(row.ref)
+            in_batch.add(row.ref)
         for path in batch:
             self.files[path].status = "queued"
         return batch

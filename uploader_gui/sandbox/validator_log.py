@@ -6,7 +6,7 @@ only after 0.5 s without writes, which starves under steady traffic; this writer
 soon as the oldest buffered row has waited `flush_max_delay_s` (1 s).
 
 `ClientLogTail` is upstream's `S3TSVReader` over `Bucket.tail` (§4.5): it starts at the object's
-current end, polls HEAD once a second and fetches new bytes with ranged GETs.
+current end, polls HEAD once a second and fetches only the new bytes with ranged GETs.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from botocore.exceptions import ClientError
 from uploader_gui.core.protocol.log_rows import format_row
 
 RANGE_PART_BYTES = 50 * 1024 * 1024
+# How much already-read text each ranged GET re-reads, to notice a replaced client log.
+OVERLAP_BYTES = 64
 WRITER_POLL_S = 0.08
 _NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
 
@@ -149,18 +151,37 @@ def append_to_object(s3: Any, bucket: str, key: str, body: bytes) -> None:
 
 
 class ClientLogTail:
-    """Polls the client log from its end at start; `drain()` returns the new text."""
+    """Polls the client log from its end at start; `drain()` returns the new text.
 
-    def __init__(self, s3: Any, bucket: str, key: str, *, poll_s: float = 1.0) -> None:
+    Each poll reads only the bytes after the last position (a ranged GET), plus the last
+    `OVERLAP_BYTES` already read: if those changed, the log was replaced rather than appended
+    to, which upstream cannot see (it reads on from its old offset, mid-row). A log that shrinks
+    leaves upstream deaf until it grows past the old end (§4.5). Both are reported through
+    `on_problem` so the client that did it is caught, while the reading stays upstream's.
+    """
+
+    def __init__(
+        self,
+        s3: Any,
+        bucket: str,
+        key: str,
+        *,
+        poll_s: float = 1.0,
+        on_problem: Callable[[str], None] = lambda text: None,
+    ) -> None:
         self._s3 = s3
         self._bucket = bucket
         self._key = key
         self._poll_s = poll_s
+        self._on_problem = on_problem
         self._lock = threading.Lock()
         self._chunks: list[str] = []
         self._stopping = threading.Event()
         self.failure: BaseException | None = None
         self._position = 0
+        # The last bytes before `_position`, as read; None until the first read.
+        self._seen_tail: bytes | None = None
+        self._shrink_reported = False
         self._thread = threading.Thread(target=self._run, name=f"log-tail {key}", daemon=True)
 
     @property
@@ -202,15 +223,42 @@ class ClientLogTail:
 
     def _poll_once(self) -> bool:
         size_bytes = self._size_bytes()
-        if size_bytes is None or size_bytes <= self._position:
+        if size_bytes is None or size_bytes == self._position:
+            return False
+        if size_bytes < self._position:
+            self._report_shrink(size_bytes)
             return False
         while self._position < size_bytes:
             last_byte = min(size_bytes, self._position + RANGE_PART_BYTES) - 1
-            response = self._s3.get_object(
-                Bucket=self._bucket, Key=self._key, Range=f"bytes={self._position}-{last_byte}"
-            )
-            data: bytes = response["Body"].read()
-            with self._lock:
-                self._chunks.append(data.decode("utf-8"))
-            self._position += len(data)
+            self._read_range(last_byte)
         return True
+
+    def _read_range(self, last_byte: int) -> None:
+        """Read up to `last_byte` (inclusive) from the position, with the overlap before it."""
+        overlap = len(self._seen_tail) if self._seen_tail is not None else OVERLAP_BYTES
+        first_byte = max(0, self._position - overlap)
+        response = self._s3.get_object(
+            Bucket=self._bucket, Key=self._key, Range=f"bytes={first_byte}-{last_byte}"
+        )
+        data: bytes = response["Body"].read()
+        seen, new = data[: self._position - first_byte], data[self._position - first_byte :]
+        if self._seen_tail is not None and seen != self._seen_tail:
+            self._on_problem(
+                f"the client log {self._key} was replaced, not appended to: the bytes before "
+                f"offset {self._position} changed; upstream's reader reads on from that offset"
+            )
+        with self._lock:
+            self._chunks.append(new.decode("utf-8"))
+        self._position += len(new)
+        self._seen_tail = (seen + new)[-OVERLAP_BYTES:]
+        self._shrink_reported = False
+
+    def _report_shrink(self, size_bytes: int) -> None:
+        if self._shrink_reported:
+            return
+        self._shrink_reported = True
+        self._on_problem(
+            f"the client log {self._key} shrank from {self._position} to {size_bytes} bytes; "
+            "it must only be appended to (upstream's reader sees nothing more until it grows "
+            "past the old end)"
+        )
