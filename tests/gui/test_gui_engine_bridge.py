@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from uploader_gui.core.delivery.fingerprint import FileFingerprint
@@ -20,6 +21,7 @@ from uploader_gui.core.events import (
 )
 from uploader_gui.ui import engine_bridge
 from uploader_gui.ui.engine_bridge import (
+    MAX_FOUND_IN_ORDER_PER_DRAIN,
     MAX_ROWS_PER_DRAIN,
     EngineBridge,
     IndexCancelled,
@@ -27,7 +29,7 @@ from uploader_gui.ui.engine_bridge import (
     IndexResultReady,
     IndexSummary,
 )
-from uploader_gui.ui.file_table_model import FileRow, FileTableModel
+from uploader_gui.ui.file_table_model import Column, FileRow, FileTableModel
 
 
 class Counter:
@@ -204,6 +206,28 @@ def test_the_finished_index_removes_found_files_it_left_out_and_corrects_sizes(
         pass
     assert table(model) == {"f/000000.dat": 0, "f/000002.dat": 2, "f/000003.dat": 3}
     assert finished.args[0].problem_count == 1
+
+
+def test_while_sorted_by_path_found_files_show_in_short_appends_at_once(qtbot: QtBot) -> None:
+    # As the window's table: found in path order, each batch goes at the end with no sort, so
+    # small appends cost the GUI thread little and nothing waits for a bigger batch.
+    bridge, model = make_bridge(qtbot)
+    model.sort(Column.PATH, Qt.SortOrder.AscendingOrder)
+    inserts: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserts.append((first, last)))
+    emit = bridge.emitter_for(bridge.begin_generation())
+    emit(found([("f/000000.dat", 0)]))
+    bridge.drain_now()
+    assert model.rowCount() == 1  # one file found is shown, not held for more
+    emit(found([(f"f/{i:06d}.dat", i) for i in range(1, 2 * MAX_FOUND_IN_ORDER_PER_DRAIN + 1)]))
+    bridge.drain_now()
+    assert model.rowCount() == 1 + MAX_FOUND_IN_ORDER_PER_DRAIN
+    bridge.drain_now()
+    assert inserts == [
+        (0, 0),
+        (1, MAX_FOUND_IN_ORDER_PER_DRAIN),
+        (MAX_FOUND_IN_ORDER_PER_DRAIN + 1, 2 * MAX_FOUND_IN_ORDER_PER_DRAIN),
+    ]
 
 
 def test_a_cancelled_or_failed_run_leaves_none_of_its_found_rows(qtbot: QtBot) -> None:

@@ -185,6 +185,11 @@ class FileTableModel(QAbstractTableModel):
     # --- what the window and the bridge call --------------------------------------------------
 
     @property
+    def sorts_by_path(self) -> bool:
+        """Sorted by path (either way): rows that continue the order are simply appended."""
+        return self._sort_column == Column.PATH
+
+    @property
     def total_size_bytes(self) -> int:
         return self._total_size_bytes
 
