@@ -8,6 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -28,17 +29,30 @@ identity_pool_id = "us-east-1:y"
 """
 
 
+SCRIPT_TIMEOUT_S = 240  # generous: a loaded CI machine, never a timing assertion
+# A script still running this long prints every thread's stack, so a hang says where it is
+# (before pytest-timeout's 300 s would end the test with nothing from the script).
+HANG_REPORT = f"import faulthandler; faulthandler.dump_traceback_later({SCRIPT_TIMEOUT_S - 20})\n"
+
+
 def run_script(script: str, app_home: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "UPLOADER_GUI_HOME": str(app_home)}
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(script)],
-        capture_output=True,
-        text=True,
-        timeout=300,  # generous: a loaded CI machine, never a timing assertion
-        cwd=REPO_ROOT,
-        env=env,
-        check=False,
-    )
+    try:
+        return subprocess.run(
+            [sys.executable, "-c", HANG_REPORT + textwrap.dedent(script)],
+            capture_output=True,
+            text=True,
+            timeout=SCRIPT_TIMEOUT_S,
+            cwd=REPO_ROOT,
+            env=env,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as hung:
+        output, errors = (
+            text.decode(errors="replace") if isinstance(text, bytes) else text or ""
+            for text in (hung.stdout, hung.stderr)
+        )
+        pytest.fail(f"the app did not end; it printed:\n{output}\n{errors[-6000:]}")
 
 
 def test_run_app_shows_the_window_and_returns_when_it_closes(
