@@ -32,6 +32,7 @@ class GuiThreadGarbageCollector(QObject):
         gc.disable()
         # The oldest generation's size after the last full run (at the start: as it is now).
         self._oldest_after_full = len(gc.get_objects(generation=OLDEST))
+        self._oldest_count_seen = -1  # the collector's count for the oldest when last counted
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.collect_due)
         self._timer.start(interval_ms)
@@ -41,7 +42,7 @@ class GuiThreadGarbageCollector(QObject):
         """Collect the generations whose thresholds are crossed; returns objects found."""
         counts, thresholds = gc.get_count(), gc.get_threshold()
         due = [level for level in range(OLDEST + 1) if counts[level] > thresholds[level]]
-        if OLDEST in due and not self._is_full_collection_due():
+        if OLDEST in due and not self._is_full_collection_due(counts[OLDEST]):
             due.remove(OLDEST)  # as CPython does: the next younger generation due, if any
         if not due:
             return 0
@@ -51,9 +52,13 @@ class GuiThreadGarbageCollector(QObject):
             self._oldest_after_full = len(gc.get_objects(generation=OLDEST))
         return found
 
-    def _is_full_collection_due(self) -> bool:
-        """CPython's rule: the oldest generation grew by a quarter since the last full run
-        (counting it costs a list of pointers, far less than the collection it may spare)."""
+    def _is_full_collection_due(self, oldest_count: int) -> bool:
+        """CPython's rule: the oldest generation grew by a quarter since the last full run.
+        Counting it costs a list of pointers, so it is counted again only after a younger
+        collection moved objects into it (the collector's count for it went up)."""
+        if oldest_count == self._oldest_count_seen:
+            return False
+        self._oldest_count_seen = oldest_count
         grown = len(gc.get_objects(generation=OLDEST)) - self._oldest_after_full
         return grown > self._oldest_after_full * FULL_COLLECTION_GROWTH
 
