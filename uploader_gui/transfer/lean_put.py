@@ -48,6 +48,12 @@ OPERATION = "PutObject"
 _UNSIGNED_PAYLOAD = Config(s3={"payload_signing_enabled": False})
 _POOLS = 4  # endpoints (and proxies) one worker may talk to; it is one in practice
 _CONNECTIONS_PER_POOL = 2
+_ONE_ATTEMPT: dict[str, Any] = {
+    "retries": False,  # every retry is the engine's (s3_requests)
+    "redirect": False,
+    "assert_same_host": False,
+    "preload_content": True,
+}
 _KEEPALIVE_OPTIONS = [
     *HTTPConnection.default_socket_options,
     (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),
@@ -84,6 +90,10 @@ class LeanPutter:
             self._proxies,
             meta.config.connect_timeout,
             meta.config.read_timeout,
+        )
+        self._direct_prefix = f"{self._scheme}://{self._host}/"
+        self._direct = (
+            None if self._proxy_url else self._http.connection_from_url(meta.endpoint_url)
         )
 
     @classmethod
@@ -133,16 +143,20 @@ class LeanPutter:
 
     def _send(self, url: str, headers: Any, body: Any) -> tuple[int, dict[str, str], bytes]:
         try:
-            response = self._http.urlopen(
-                "PUT",
-                url,
-                body=body,
-                headers=dict(headers.items()),
-                retries=False,
-                redirect=False,
-                assert_same_host=False,
-                preload_content=True,
-            )
+            if self._direct is not None and url.startswith(self._direct_prefix):
+                # The endpoint's own pool, with the path as is: PoolManager would parse the
+                # URL and look the pool up again for every file.
+                response = self._direct.urlopen(
+                    "PUT",
+                    url[len(self._direct_prefix) - 1 :],
+                    body=body,
+                    headers=dict(headers.items()),
+                    **_ONE_ATTEMPT,
+                )
+            else:  # through a proxy, or to a bucket's own host name
+                response = self._http.urlopen(
+                    "PUT", url, body=body, headers=dict(headers.items()), **_ONE_ATTEMPT
+                )
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise transport_error(exc, url, self._proxy_url) from exc
         return response.status, dict(response.headers.items()), response.data
