@@ -15,7 +15,8 @@ Two roles: a coordinator (admits files from the list as room frees up, releases 
 their delay is over, carries out pause/resume/cancel, emits throttled progress, and while the
 archive cannot be reached starts no file and sends one waiting file at a time as a probe — see
 `outage.py`) and the workers,
-each with its own boto3 client made once. Where they run is the `executor`'s business: by
+each with its own boto3 client made once (and, built from it, the lean sender of small files'
+PUTs: `lean_put`). Where they run is the `executor`'s business: by
 default a coordinator thread and a pool of worker threads (`executor.ThreadedExecutor`); in unit
 tests all on the calling thread, step by step, on a manual clock (`sync_executor.SyncExecutor`).
 Every command is a flag plus a wake-up, so the caller (the GUI's engine thread) never waits for
