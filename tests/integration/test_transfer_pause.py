@@ -7,6 +7,7 @@ import threading
 import zlib
 
 from tests.integration.transfer_kit import (
+    BOTH_PUT_PATHS,
     PART_BYTES,
     Delivery,
     MakeDelivery,
@@ -15,6 +16,7 @@ from tests.integration.transfer_kit import (
     quick_settings,
     random_bytes,
 )
+from tests.waiting import wait_until
 from uploader_gui.core.checksums.crc32 import crc32_to_base64
 from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.engine.file_states import FileState
@@ -296,3 +298,37 @@ def test_an_upload_begun_for_other_content_is_discarded_although_the_index_match
     assert delivery.requests("AbortMultipartUpload", "big.fits", status=204) == 1
     notes = [w.message for w in delivery.events.of_type(WarningRaised)]
     assert any("changed since the upload began" in note for note in notes)
+
+
+@BOTH_PUT_PATHS
+def test_a_pause_among_small_files_lets_at_most_one_file_per_worker_finish(
+    deliveries: MakeDelivery,
+) -> None:
+    contents = {f"f{n:02d}.fits": random_bytes(256 * 1024) for n in range(24)}
+    delivery = deliveries(contents)
+    engine = delivery.engine(
+        settings=quick_settings(concurrency=2, bandwidth_limit_bytes_per_s=1 * MIB)
+    )
+    engine.start(delivery.files)
+    delivery.events.wait_for(lambda e: isinstance(e, FileStateChanged) and e.new_state == "done")
+
+    sent_before = sum(delivery.requests("PutObject", path) for path in contents)
+    engine.pause()
+    wait_until(
+        lambda: not any(delivery.tracker.state(p) is FileState.TRANSFERRING for p in contents),
+        "every file in flight to finish or stop",
+    )
+
+    sent_after_pause = sum(delivery.requests("PutObject", path) for path in contents)
+    assert sent_after_pause - sent_before <= 2  # only the PUTs already on the wire: one a worker
+    states = [delivery.tracker.state(path) for path in contents]
+    assert FileState.PAUSED in states
+    assert not engine.is_finished
+
+    engine.set_bandwidth_limit(None)
+    engine.resume()
+
+    assert engine.wait(60)
+    for path, data in contents.items():
+        assert delivery.object_bytes(path) == data
+        assert delivery.requests("PutObject", path) == 1  # a paused file is sent once, later

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.integration.transfer_kit import PART_BYTES, MakeDelivery, random_bytes
+from tests.integration.transfer_kit import BOTH_PUT_PATHS, PART_BYTES, MakeDelivery, random_bytes
 from uploader_gui.aws.clients import lambda_client, make_session, s3_client, ssm_client
 from uploader_gui.core.engine.file_states import FileState
 
@@ -79,6 +79,7 @@ def use_proxy(monkeypatch: pytest.MonkeyPatch, url: str, no_proxy: str = "") -> 
         monkeypatch.setenv("no_proxy", no_proxy)
 
 
+@BOTH_PUT_PATHS
 def test_uploads_go_through_the_environments_proxy(
     deliveries: MakeDelivery, proxy: ForwardingProxy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -97,6 +98,7 @@ def test_uploads_go_through_the_environments_proxy(
     assert "partNumber=2" in carried
 
 
+@BOTH_PUT_PATHS
 def test_a_host_on_no_proxy_is_reached_directly(
     deliveries: MakeDelivery, proxy: ForwardingProxy, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.integration.transfer_kit import (
+    BOTH_PUT_PATHS,
     PART_BYTES,
     MakeDelivery,
     corrupt_part,
@@ -23,6 +24,7 @@ from uploader_gui.core.events import TransferProgressed, WarningRaised
 pytest_plugins = ("tests.integration.transfer_fixtures",)  # the `deliveries` fixture
 
 
+@BOTH_PUT_PATHS
 def test_small_large_and_empty_files_arrive_with_the_index_checksum(
     deliveries: MakeDelivery,
 ) -> None:
@@ -50,6 +52,7 @@ def test_small_large_and_empty_files_arrive_with_the_index_checksum(
     assert [a.is_ok for a in delivery.events.attempts_of("a.fits")] == [True]
 
 
+@BOTH_PUT_PATHS
 def test_files_without_an_index_checksum_get_one_computed_while_sent(
     deliveries: MakeDelivery,
 ) -> None:
@@ -88,6 +91,7 @@ def test_a_corrupted_part_is_refused_and_the_file_fails_with_a_reason(
     assert engine.outcome.files_failed == 1
 
 
+@BOTH_PUT_PATHS
 def test_delivered_files_are_skipped_but_counted_as_processed(
     deliveries: MakeDelivery,
 ) -> None:
@@ -108,6 +112,7 @@ def test_delivered_files_are_skipped_but_counted_as_processed(
     assert delivery.tracker.state("todo.fits") is FileState.DONE
 
 
+@BOTH_PUT_PATHS
 def test_a_vanished_file_fails_and_the_others_go_on(
     deliveries: MakeDelivery,
 ) -> None:
@@ -141,6 +146,7 @@ def test_a_path_that_cannot_be_a_key_fails_without_a_request(
     assert delivery.requests("PutObject", bad.path) == 0
 
 
+@BOTH_PUT_PATHS
 def test_each_worker_makes_one_client_however_many_requests_it_sends(
     deliveries: MakeDelivery,
 ) -> None:
@@ -159,6 +165,7 @@ def test_each_worker_makes_one_client_however_many_requests_it_sends(
     assert all(delivery.tracker.state(path) is FileState.DONE for path in contents)
 
 
+@BOTH_PUT_PATHS
 def test_the_request_carries_our_crc32_and_nothing_hashes_the_body_again(
     deliveries: MakeDelivery,
 ) -> None:

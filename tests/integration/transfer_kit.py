@@ -8,6 +8,7 @@ chosen request with an error response, or corrupt its body, before it leaves the
 from __future__ import annotations
 
 import base64
+import dataclasses
 import os
 import secrets
 import threading
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from botocore.awsrequest import AWSResponse, HeadersDict
 
 from uploader_gui.aws.clients import make_session
@@ -34,6 +36,10 @@ from uploader_gui.transfer.transfer_context import LocalSource, Source
 
 PART_BYTES = 5 * MIB  # S3's (and the archive's) smallest part
 WAIT_S = 60.0
+# Small files' two request paths (`transfer.lean_put`): a test of a promise both must keep
+# runs over both, as `@BOTH_PUT_PATHS` (the `put_path` fixture of `transfer_fixtures`).
+PUT_PATHS = ("lean", "botocore")
+BOTH_PUT_PATHS = pytest.mark.parametrize("put_path", PUT_PATHS)
 
 
 def crc32_b64(data: bytes) -> str:
@@ -141,6 +147,7 @@ class Delivery:
     contents: dict[str, bytes]
     files: list[FileFingerprint]
     events: EventLog = field(default_factory=EventLog)
+    put_path: str = "lean"  # "botocore": small files' PUTs through the botocore client
 
     def __post_init__(self) -> None:
         self.records: DeliveryFiles = self.store.delivery_files(self.delivery_key)
@@ -166,6 +173,9 @@ class Delivery:
         source: Source | None = None,
         **options: Any,
     ) -> TransferEngine:
+        settings = settings or quick_settings()
+        if self.put_path == "botocore":
+            settings = dataclasses.replace(settings, lean_put_max_bytes=None)
         return TransferEngine(
             client_factory=factory or self.client_factory(),
             tracker=self.tracker,
@@ -173,7 +183,7 @@ class Delivery:
             emit=self.events,
             bucket=self.bucket,
             source=source or LocalSource(self.root),
-            settings=settings or quick_settings(),
+            settings=settings,
             **options,
         )
 

@@ -15,7 +15,8 @@ Two roles: a coordinator (admits files from the list as room frees up, releases 
 their delay is over, carries out pause/resume/cancel, emits throttled progress, and while the
 archive cannot be reached starts no file and sends one waiting file at a time as a probe — see
 `outage.py`) and the workers,
-each with its own boto3 client made once. Where they run is the `executor`'s business: by
+each with its own boto3 client made once (and, built from it, the lean sender of small files'
+PUTs: `lean_put`). Where they run is the `executor`'s business: by
 default a coordinator thread and a pool of worker threads (`executor.ThreadedExecutor`); in unit
 tests all on the calling thread, step by step, on a manual clock (`sync_executor.SyncExecutor`).
 Every command is a flag plus a wake-up, so the caller (the GUI's engine thread) never waits for
@@ -60,6 +61,7 @@ from uploader_gui.transfer.executor import (
     WorkerJobs,
 )
 from uploader_gui.transfer.file_transfers import FileTransfers
+from uploader_gui.transfer.lean_put import LEAN_PUT_MAX_BYTES, LeanPutter
 from uploader_gui.transfer.outage import Outage
 from uploader_gui.transfer.run_state import FileJob, Job, PartJob, Phase, RunState, Slot
 from uploader_gui.transfer.s3_requests import CredentialsRefresher
@@ -89,6 +91,8 @@ class TransferSettings:
     chunk_bytes: int = DEFAULT_CHUNK_BYTES
     buffer_limit_bytes: int = DEFAULT_BUFFER_LIMIT_BYTES
     progress_interval_s: float = DEFAULT_INTERVAL_S
+    # Small files up to this size are PUT by `lean_put` (None: every request through botocore).
+    lean_put_max_bytes: int | None = LEAN_PUT_MAX_BYTES
 
 
 class TransferEngine:
@@ -136,6 +140,7 @@ class TransferEngine:
             gate=self._gate,
             refresher=CredentialsRefresher(refresh_credentials),
             emit=emit,
+            lean_put_max_bytes=self.settings.lean_put_max_bytes,
         )
         self._outage = Outage(clock, emit, uniform=self.settings.retry_policy.uniform)
         self._outcomes = AttemptOutcomes(
@@ -276,7 +281,8 @@ class TransferEngine:
             chunk_bytes=self.settings.chunk_bytes,
             buffer_limit_bytes=self.settings.buffer_limit_bytes,
         )
-        return Worker(client=self._client_factory(), reader=reader)
+        client = self._client_factory()
+        return Worker(client=client, reader=reader, lean=LeanPutter.for_client(client))
 
     def _run_job(self, job: Job, worker: Worker) -> None:
         try:

@@ -10,6 +10,10 @@ sent as `bytes`, without `Expect: 100-continue` (`transfer_clients.drop_expect_f
 botocore asks for it on every file-like body, a round trip before each small PUT. Its bandwidth
 is paid before it is sent, block by block, so a pause or cancel still stops it then; once it is
 being sent it cannot be cut (a few MiB at most).
+
+Such a small file's PUT goes the lean way (`lean_put`: botocore's signer and a urllib3 pool,
+about a quarter of a botocore call's CPU) when the worker has a lean sender and the file is
+within `TransferServices.lean_put_max_bytes`; otherwise through the worker's botocore client.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 
 from uploader_gui.core.checksums.crc32 import ReadStopped, crc32_to_base64
 from uploader_gui.core.delivery.fingerprint import FileFingerprint
+from uploader_gui.transfer.lean_put import uses_lean_put
 from uploader_gui.transfer.s3_requests import call, send, with_fresh_credentials
 from uploader_gui.transfer.source_reading import (
     STREAM_BLOCK_BYTES,
@@ -115,10 +120,18 @@ def _put_small(
     payload = bytes(loaded.view)
     hooks = services.body_hooks(file.path)
     pace_up_front(len(payload), hooks, gate.should_stop)
-    with_fresh_credentials(
-        services.refresher,
-        lambda: put_bytes(worker.client, services.bucket, file.path, payload, crc),
-    )
+    lean = worker.lean
+    if lean is not None and uses_lean_put(len(payload), services.lean_put_max_bytes):
+        what, checksum = f"uploading {file.path}", crc32_to_base64(crc)
+        with_fresh_credentials(
+            services.refresher,
+            lambda: lean.put(what, services.bucket, file.path, payload, checksum),
+        )
+    else:
+        with_fresh_credentials(
+            services.refresher,
+            lambda: put_bytes(worker.client, services.bucket, file.path, payload, crc),
+        )
     hooks.count(len(payload))
     source.check_unchanged()
     return crc

@@ -16,6 +16,10 @@ Settings, and why:
 - No `Expect: 100-continue` on a PutObject whose body is in memory: botocore turns `bytes` into
   a `BytesIO` and asks for 100-continue on every file-like body, a round trip before each small
   PUT. Small files are sent as bytes (`single_put`); larger bodies keep the header.
+
+Small files' PUTs do not go through the client's call machinery at all but through `lean_put`,
+which reads every setting above (endpoint, addressing, proxies, timeouts, CA bundle,
+credentials) from the client, so both paths send alike.
 """
 
 from __future__ import annotations

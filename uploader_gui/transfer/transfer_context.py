@@ -15,6 +15,7 @@ from uploader_gui.core.upload.part_plan import PartPlanner
 from uploader_gui.core.upload.token_bucket import TokenBucket
 from uploader_gui.core.upload.transfer_progress import TransferProgress
 from uploader_gui.store.records import MultipartRecord
+from uploader_gui.transfer.lean_put import LEAN_PUT_MAX_BYTES, LeanPutter
 from uploader_gui.transfer.s3_requests import CredentialsRefresher
 from uploader_gui.transfer.source_reading import BodyHooks, PartReader
 
@@ -108,10 +109,12 @@ class Gate:
 
 @dataclass(slots=True)
 class Worker:
-    """One worker thread's own boto3 client (made once) and read buffer."""
+    """One worker thread's own boto3 client (made once), read buffer, and the lean sender of
+    small files' PUTs built from that client (None for a client that is not botocore's)."""
 
     client: Any
     reader: PartReader
+    lean: LeanPutter | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,7 @@ class TransferServices:
     gate: Gate
     refresher: CredentialsRefresher
     emit: Callable[[Event], None]
+    lean_put_max_bytes: int | None = LEAN_PUT_MAX_BYTES
 
     def tell(self, path: str, message: str) -> None:
         """Something a person should know about a file: on its timeline and on screen."""
