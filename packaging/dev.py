@@ -40,6 +40,9 @@ QT_DESKTOP_DEBIAN_PACKAGES = [
     "libxkbcommon-x11-0",
 ]
 
+# The taskbar-progress test listens on a private D-Bus session bus of its own (`dbus-daemon`).
+TEST_DEBIAN_PACKAGES = ["dbus-daemon"]
+
 
 def say(text: str) -> None:
     print(f"[dev] {text}", flush=True)
@@ -142,7 +145,7 @@ def without_qt(env: dict[str, str]) -> dict[str, str]:
 
 
 def run_tests(extra: list[str]) -> int:
-    ensure_debian_packages(QT_DEBIAN_PACKAGES)
+    ensure_debian_packages(QT_DEBIAN_PACKAGES + TEST_DEBIAN_PACKAGES)
     ensure_venv()
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONDONTWRITEBYTECODE="1")
     steps = [

@@ -32,7 +32,7 @@ from uploader_gui.core.delivery.fingerprint import FileFingerprint
 from uploader_gui.core.engine.file_states import FileState
 from uploader_gui.sandbox.archive import LocalArchive
 from uploader_gui.store.state_store import StateStore
-from uploader_gui.ui.delivery_history import DISCARD_CHOICE
+from uploader_gui.ui.delivery_history import DISCARD_CHOICE, KEEP_CHOICE
 from uploader_gui.ui.history_dialog import HistoryDialog
 from uploader_gui.ui.history_model import HistoryColumn
 from uploader_gui.ui.main_window import MainWindow
@@ -303,3 +303,50 @@ def test_resume_from_history_fills_the_window_and_closes_the_view(
     assert panel.label_path == str(DEMO_LABEL)
     assert not dialog.isVisible()
     assert window.history.banner.rows == []  # no longer offered: it is in the window now
+
+
+def test_discard_from_history_asks_and_the_row_says_discarded_at_once(
+    qtbot: QtBot, window_factory: WindowFactory, tmp_path: Path
+) -> None:
+    finished = tmp_path / "finished"
+    unfinished = tmp_path / "unfinished"
+    for folder in (finished, unfinished):
+        folder.mkdir()
+    seed_delivery(finished, states=(FileState.VALID,))
+    key = seed_delivery(unfinished, states=(FileState.VALID, FileState.READY))
+    window = next_window(window_factory)
+    qtbot.waitUntil(window.history.banner.isVisible, timeout=RUN_TIMEOUT_MS)
+    dialog = history_dialog(qtbot, window, rows=2)
+    dialog.table.selectRow(1)  # the finished one (older): nothing to discard
+    assert not dialog.discard_button.isEnabled()
+    assert "Only unfinished deliveries" in dialog.discard_button.toolTip()
+    dialog.table.selectRow(0)
+    assert dialog.discard_button.isEnabled()
+
+    dialog.discard_button.click()  # Keep it: nothing changes
+    assert "Nothing is deleted" in box_text(qtbot, window)
+    box = window.history.boxes[-1]
+    assert box.parent() is dialog  # asked in front of the view it was pressed in
+    (keep,) = [b for b in box.buttons() if b.text() == KEEP_CHOICE]
+    keep.click()
+    assert dialog.discard_button.isEnabled()
+    assert window.history.banner.rows
+
+    dialog.discard_button.click()
+    box_text(qtbot, window)
+    (discard,) = [b for b in window.history.boxes[-1].buttons() if b.text() == DISCARD_CHOICE]
+    discard.click()
+    outcome = dialog.model.index(0, HistoryColumn.OUTCOME)
+    qtbot.waitUntil(lambda: outcome.data().startswith("Discarded — "), timeout=RUN_TIMEOUT_MS)
+    assert not dialog.discard_button.isEnabled()
+    assert not dialog.resume_button.isEnabled()
+    assert window.history.banner.rows == []  # no longer offered on the window either
+    with StateStore() as store:
+        summaries = {summary.key: summary for summary in store.delivery_summaries()}
+    assert summaries[key].record.discarded_at is not None
+    assert summaries[key].files_total == 2  # only marked: its saved progress is kept
+    # The re-read after the discard keeps the person's place on the discarded delivery.
+    qtbot.waitUntil(lambda: dialog.selected_entry() is not None)
+    selected = dialog.selected_entry()
+    assert selected is not None
+    assert selected.summary.key == key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from pathlib import Path
@@ -118,9 +119,13 @@ def test_a_finished_index_of_50000_files_fills_the_table_in_a_few_inserts(qtbot:
 def test_a_finished_index_of_files_already_shown_is_checked_a_share_per_drain(
     qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # At its real value this takes 100,000 shown files a drain; a million once took seconds.
-    monkeypatch.setattr(engine_bridge, "MAX_FILES_CHECKED_PER_DRAIN", 300)
-    bridge, model = make_bridge(qtbot)
+    # Checked for CHECK_BUDGET_S a drain, a chunk at a time: a million once took seconds. The
+    # fake clock moves a third of the budget per look, so each drain checks three chunks.
+    monkeypatch.setattr(engine_bridge, "CHECK_CHUNK", 100)
+    ticks = itertools.count()
+    bridge = EngineBridge(
+        model := FileTableModel(), clock=lambda: next(ticks) * engine_bridge.CHECK_BUDGET_S / 3
+    )
     index = folder_index(1_000)
     emit = bridge.emitter_for(bridge.begin_generation())
     model.append_rows(FileRow(f.path, f.size_bytes, "ready") for f in index.files)  # all found

@@ -1,12 +1,13 @@
 """What makes a long delivery bearable away from the window: notifications, the progress in the
-title, keeping the computer awake, and the Settings that govern them (and the transfer's
-concurrency, bandwidth limit and receipt folder).
+title and on the taskbar or dock icon, keeping the computer awake, and the Settings that govern
+them (and the transfer's concurrency, bandwidth limit and receipt folder).
 
 `DeliveryComfort` listens to the bridge's session signals and the controller, and holds the
-ports (`Notifier`, `KeepAwake`, `SettingsStore`) a test may replace through `ComfortPorts`.
-Settings are read when Start is pressed (the controller's `tuning`); concurrency and the
-bandwidth limit chosen while a delivery runs go to it at once through its `SessionCommands`.
-The window adds `settings_action` to its menu and calls `shutdown` as it closes.
+ports (`Notifier`, `KeepAwake`, `SettingsStore`, `LauncherEntry`) a test may replace through
+`ComfortPorts`. Settings are read when Start is pressed (the controller's `tuning`); concurrency
+and the bandwidth limit chosen while a delivery runs go to it at once through its
+`SessionCommands`. The window adds `settings_action` to its menu and calls `shutdown` as it
+closes.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from uploader_gui.ui.engine_bridge import EngineBridge
 from uploader_gui.ui.keep_awake import KeepAwake, WakepyKeepAwake
 from uploader_gui.ui.notifier import Notifier, TrayNotifier
 from uploader_gui.ui.settings_dialog import SettingsDialog
+from uploader_gui.ui.taskbar_progress import LauncherEntry, TaskbarProgress, default_launcher_entry
 
 NOT_SAVED_TITLE = "Settings not saved"
 SETTINGS_SHORTCUT = "Ctrl+,"  # Cmd+, on macOS; Qt has no standard key for it on Windows
@@ -35,11 +37,13 @@ SETTINGS_SHORTCUT = "Ctrl+,"  # Cmd+, on macOS; Qt has no standard key for it on
 
 @dataclass(frozen=True)
 class ComfortPorts:
-    """The outside world's doors; None: the real one (the tray, wakepy, the app's INI file)."""
+    """The outside world's doors; None: the real one (the tray, wakepy, the app's INI file,
+    the desktop's launcher entry)."""
 
     notifier: Notifier | None = None
     keep_awake: KeepAwake | None = None
     settings: SettingsStore | None = None
+    launcher: LauncherEntry | None = None
 
 
 class DeliveryComfort(QObject):
@@ -68,6 +72,7 @@ class DeliveryComfort(QObject):
             is_closing=lambda: delivery.is_closing,
         )
         self.title_progress = TitleProgress(window)
+        self.taskbar = TaskbarProgress(window, ports.launcher or default_launcher_entry())
         self.keep_awake = KeepAwakeGuard(ports.keep_awake or WakepyKeepAwake(), self)
         self.awake_indicator = AwakeIndicator()
         window.statusBar().addPermanentWidget(self.awake_indicator)
@@ -88,6 +93,10 @@ class DeliveryComfort(QObject):
         bridge.sessionEnded.connect(self.notices.on_ended)
         bridge.questionAsked.connect(self.notices.on_question)
         bridge.transferProgressed.connect(self.title_progress.show_progress)
+        bridge.transferProgressed.connect(self.taskbar.show_progress)
+        bridge.sessionStateChanged.connect(self.taskbar.on_state)
+        bridge.sessionEnded.connect(self.taskbar.on_ended)
+        bridge.questionAsked.connect(self.taskbar.on_question)
         self._controller.runningChanged.connect(self._on_running_changed)
 
     def tuning(self) -> SessionTuning:
@@ -144,8 +153,10 @@ class DeliveryComfort(QObject):
         self.notifier.set_delivering(is_running)
         if is_running:
             self.title_progress.begin()
+            self.taskbar.begin()
         else:
             self.title_progress.end()
+            self.taskbar.end()
             self._session_state = ""
         self._update_keep_awake()
 
@@ -172,3 +183,4 @@ class DeliveryComfort(QObject):
             box.close()
         self.keep_awake.close()
         self.notifier.close()
+        self.taskbar.close()

@@ -139,6 +139,7 @@ class DeliveryHistory(QObject):
         if self.dialog is None:
             self.dialog = HistoryDialog(self._window, open_url=self._open_url)
             self.dialog.resumeRequested.connect(self.resume)
+            self.dialog.discardRequested.connect(self.confirm_discard)
         self.dialog.show_reading()
         self.dialog.show()
         self.dialog.raise_()
@@ -159,9 +160,10 @@ class DeliveryHistory(QObject):
                 self.reader.discard(entry.summary.key)
 
         choices = (DISCARD_CHOICE, KEEP_CHOICE)
-        box = choice_box(
-            self._window, DISCARD_TITLE, discard_text(entry), choices, KEEP_CHOICE, chosen
-        )
+        # Asked over the History view when Discard was pressed there, so it shows in front.
+        dialog = self.dialog
+        parent = dialog if dialog is not None and dialog.isVisible() else self._window
+        box = choice_box(parent, DISCARD_TITLE, discard_text(entry), choices, KEEP_CHOICE, chosen)
         self._keep(box)
 
     def shutdown(self) -> None:
@@ -230,6 +232,8 @@ class DeliveryHistory(QObject):
             self._warn(f"The delivery could not be discarded: {error}")
             return
         self.banner.remove(delivery_key)
+        if self.dialog is not None:
+            self.dialog.mark_discarded(delivery_key)  # at once; the re-read confirms it
         self._refresh_dialog()
 
     @Slot(object)

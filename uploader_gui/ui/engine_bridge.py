@@ -13,7 +13,10 @@ Rows stream in while a folder is indexed: each `IndexFilesFound` batch the walk 
 appended (at most MAX_ROWS_PER_DRAIN rows a drain, in one insert, so the model sorts once a
 drain). The finished index is the authority: when it arrives, rows it left out (a file that
 vanished or changed when read) are removed and the rest are added or corrected, so the table
-ends with exactly its files. A run that is cancelled or fails takes its rows with it.
+ends with exactly its files. A run that is cancelled or fails takes its rows with it. That check
+is spread over drains by time (CHECK_BUDGET_S each), and rows are looked for to remove only if
+the table holds more rows than the index has files once it is done: at a million files, doing
+both at once held the window for a second as indexing ended (`bench window`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import functools
 import itertools
 import logging
 import queue
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -51,9 +55,11 @@ MAX_ROWS_PER_DRAIN = 20_000
 # the GUI thread about 40 ms at a million rows (the filter sees each new row once), and ten
 # drains a second still show 50,000 files a second.
 MAX_FOUND_IN_ORDER_PER_DRAIN = 5_000
-# The finished index's files already shown are checked (and skipped) this many a drain: one
-# drain that checked every file of a million took seconds while nothing was left to add.
-MAX_FILES_CHECKED_PER_DRAIN = 100_000
+# The finished index's files already shown are checked (and skipped) for at most this long a
+# drain, CHECK_CHUNK at a time: one drain that checked every file of a million took seconds,
+# and a fixed 100,000 a drain still took 180 ms each on a loaded machine.
+CHECK_BUDGET_S = 0.02
+CHECK_CHUNK = 2_000
 # Found files wait, while more keep coming, until at least as many wait as are shown (so each
 # sort of the table at least doubles it) or for at most this many drains (about a second).
 MAX_DRAINS_FOUND_WAIT = 10
@@ -139,7 +145,9 @@ class EngineBridge(QObject):
         parent: QObject | None = None,
         *,
         interval_ms: int = DRAIN_INTERVAL_MS,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
+        """`clock` (seconds) times how long a drain checks shown files (CHECK_BUDGET_S)."""
         super().__init__(parent)
         self._model = model
         self._queue: queue.SimpleQueue[tuple[int | None, Event]] = queue.SimpleQueue()
@@ -149,6 +157,7 @@ class EngineBridge(QObject):
         self._found: list[tuple[str, int]] = []  # found while indexing, not yet in the model
         self._drains_found_waited = 0
         self._pending_summary: IndexSummary | None = None
+        self._clock = clock
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.drain_now)
@@ -278,10 +287,11 @@ class EngineBridge(QObject):
         ]
         self.skippedChanged.emit(len(self._skipped))
         files = folder_index.files
-        # Found files not yet shown are superseded; shown ones the index left out go.
+        # Found files not yet shown are superseded; shown ones the index left out go once its
+        # files are all in (`_drop_rows_not_indexed`): a set of a million paths is not built
+        # up front for the rare file that vanished or changed when read.
         self._pending_rows.clear()
         self._found.clear()
-        self._model.retain_paths({f.path for f in files})
         self._pending_rows.append(
             None
             if self._is_shown_as(f.path, f.size_bytes)
@@ -333,25 +343,31 @@ class EngineBridge(QObject):
 
     def _feed_rows(self) -> None:
         """Move up to MAX_ROWS_PER_DRAIN waiting rows into the model in ONE append (one sort),
-        checking at most MAX_FILES_CHECKED_PER_DRAIN files, then report the summary."""
+        checking files for at most CHECK_BUDGET_S, then report the summary."""
         rows: list[FileRow] = []
-        checked = 0
-        while (
-            self._pending_rows
-            and len(rows) < MAX_ROWS_PER_DRAIN
-            and checked < MAX_FILES_CHECKED_PER_DRAIN
-        ):
-            budget = min(MAX_ROWS_PER_DRAIN - len(rows), MAX_FILES_CHECKED_PER_DRAIN - checked)
+        deadline = self._clock() + CHECK_BUDGET_S
+        while self._pending_rows and len(rows) < MAX_ROWS_PER_DRAIN:
+            budget = min(MAX_ROWS_PER_DRAIN - len(rows), CHECK_CHUNK)
             chunk = list(itertools.islice(self._pending_rows[0], budget))
             if len(chunk) < budget:
                 self._pending_rows.popleft()
-            checked += len(chunk)
-            rows.extend(row for row in chunk if row is not None)
+            new_rows = [row for row in chunk if row is not None]
+            rows.extend(new_rows)
+            # Only checking shown files is timed: new rows are bounded by MAX_ROWS_PER_DRAIN.
+            if len(new_rows) < len(chunk) and self._clock() >= deadline:
+                break
         if rows:
             self._model.append_rows(rows)
         if not self._pending_rows and self._pending_summary is not None:
             summary, self._pending_summary = self._pending_summary, None
+            self._drop_rows_not_indexed(summary)
             self.indexFinished.emit(summary)
+
+    def _drop_rows_not_indexed(self, summary: IndexSummary) -> None:
+        """Remove the rows the finished index left out. Each of its files is one row by now,
+        so there are some only if the table holds more rows than it has files."""
+        if self._model.rowCount() > summary.files and summary.folder_index is not None:
+            self._model.retain_paths({f.path for f in summary.folder_index.files})
 
 
 @dataclass

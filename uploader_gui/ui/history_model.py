@@ -6,8 +6,10 @@ every row at once (a model reset: the list is short, a few hundred deliveries at
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -90,6 +92,25 @@ class HistoryModel(QAbstractTableModel):
         self.beginResetModel()
         self._entries = list(entries)
         self.endResetModel()
+
+    def row_of(self, delivery_key: int) -> int | None:
+        rows = [r for r, e in enumerate(self._entries) if e.summary.key == delivery_key]
+        return rows[0] if rows else None
+
+    def mark_discarded(self, delivery_key: int) -> None:
+        """Show the delivery as discarded (no longer resumable) without reading the store again;
+        the time is this computer's now, close to the store's, until the next read replaces it."""
+        row = self.row_of(delivery_key)
+        if row is None:
+            return
+        entry = self._entries[row]
+        if entry.summary.is_discarded:
+            return
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        record = dataclasses.replace(entry.summary.record, discarded_at=now)
+        summary = dataclasses.replace(entry.summary, record=record)
+        self._entries[row] = dataclasses.replace(entry, summary=summary, is_resumable=False)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(HistoryColumn) - 1))
 
     def entry_at(self, row: int) -> HistoryEntry | None:
         return self._entries[row] if 0 <= row < len(self._entries) else None

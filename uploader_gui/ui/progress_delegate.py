@@ -3,7 +3,8 @@
 The bar is the platform style's own progress bar (`CE_ProgressBar`), filled from the model's
 `PROGRESS_FRACTION_ROLE`, with the cell's text ("42 % · 3.1 MiB/s") written in it. The text stays
 the cell's display value, so screen readers, copying and tests read the same words; a row with
-no progress yet is drawn as an ordinary (empty) cell.
+no progress yet is drawn as an ordinary (empty) cell. The text's colours are the palette's,
+made readable on the bar's fill and groove (`text_contrast.progress_bar_palette`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from uploader_gui.ui.file_table_model import PROGRESS_FRACTION_ROLE
+from uploader_gui.ui.text_contrast import progress_bar_palette
 
 BAR_STEPS = 1000
 _MARGIN_PX = 2
@@ -50,7 +52,7 @@ class ProgressDelegate(QStyledItemDelegate):
         bar.state = option.state | QStyle.StateFlag.State_Horizontal
         bar.direction = option.direction
         bar.fontMetrics = option.fontMetrics
-        bar.palette = option.palette
+        bar.palette = progress_bar_palette(option.palette)
         bar.minimum, bar.maximum = 0, BAR_STEPS
         bar.progress = round(max(0.0, min(1.0, float(fraction))) * BAR_STEPS)
         bar.text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")

@@ -3,7 +3,9 @@ processed of the total), speed and time left, files by state, files checked, and
 buttons (Pause or Resume, Cancel, Retry failed, Stop); once the session ended, its
 `EndSummary` (outcome, results, time taken, next steps) instead of the state line and buttons.
 
-It only shows what it is given and says what was clicked; `DeliveryView` decides.
+It only shows what it is given and says what was clicked; `DeliveryView` decides. The bar's
+text colours are made readable on its fill and groove (`text_contrast.progress_bar_palette`),
+again whenever the theme changes.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import QEvent, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from uploader_gui.core.engine.file_states import FileState
@@ -20,6 +22,7 @@ from uploader_gui.core.events import SessionEnded, TransferProgressed
 from uploader_gui.core.formatting import count_text, human_rate, human_size, state_label
 from uploader_gui.ui.end_summary import EndSummary, settled_count
 from uploader_gui.ui.session_state_view import STARTING_VIEW, StateView, state_line, state_view
+from uploader_gui.ui.text_contrast import progress_bar_palette
 
 PROGRESS_STEPS = 1000
 # Mnemonics unique in the window: Resume's R would clash with Retry failed beside it.
@@ -115,6 +118,7 @@ class TransferBar(QWidget):
         self.progress_bar = QProgressBar()
         self.progress_bar.setAccessibleName("Delivery progress")
         self.progress_bar.setRange(0, PROGRESS_STEPS)
+        self._make_bar_text_readable()
         self.progress_label = QLabel()
         self.counts_label = QLabel()
         self.counts_label.setAccessibleName("Files by state")
@@ -143,6 +147,16 @@ class TransferBar(QWidget):
         self.end_summary.resendRequested.connect(self.resendRequested)
         self.set_running(False)
         self.hide()
+
+    def changeEvent(self, event: QEvent) -> None:
+        # The bar's text colours are set on it, so they no longer follow the theme by
+        # themselves: they are worked out again from this strip's new palette.
+        if event.type() == QEvent.Type.PaletteChange:
+            self._make_bar_text_readable()
+        super().changeEvent(event)
+
+    def _make_bar_text_readable(self) -> None:
+        self.progress_bar.setPalette(progress_bar_palette(self.palette()))
 
     def _build_layout(self) -> None:
         # Wrapped: a long speed line or count must make the strip taller, not the window wider.
