@@ -107,10 +107,19 @@ class _Reads:
         self._track(self._executor.submit(function, argument), None)
 
     def read_batch(self, batch: range) -> None:
-        if self._pool is None:
-            self._track(self._executor.submit(self._job.read_batch, batch), None)
-        else:
-            self._track(process_reads.submit(self._pool, self._job.batch_request(batch)), batch)
+        if self._pool is not None:
+            try:
+                future = process_reads.submit(self._pool, self._job.batch_request(batch))
+            except (BrokenProcessPool, RuntimeError, OSError):  # broken, or shut down meanwhile
+                self._give_up_processes()
+            else:
+                self._track(future, batch)
+                return
+        self._track(self._executor.submit(self._job.read_batch, batch), None)
+
+    def _give_up_processes(self) -> None:
+        process_reads.discard_pool(self._pool)
+        self._pool = None
 
     def _track(self, future: Future[Any], batch_in_process: range | None) -> None:
         self.pending.add(future)
@@ -140,8 +149,7 @@ class _Reads:
         try:
             return self._job.count_batch(batch_in_process, future.result())
         except BrokenProcessPool:  # a worker died (killed?): read its batch on a thread
-            process_reads.discard_pool(self._pool)
-            self._pool = None
+            self._give_up_processes()
             self._track(self._executor.submit(self._job.read_batch, batch_in_process), None)
             return []
 

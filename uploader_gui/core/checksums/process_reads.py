@@ -69,7 +69,11 @@ def shared_pool(
         if _pool is None or _pool_workers != workers:
             if _pool is not None:
                 _pool.shutdown(wait=False, cancel_futures=True)
-            _pool, _pool_workers = ProcessPoolExecutor(workers, mp_context=_context()), workers
+            try:
+                _pool = ProcessPoolExecutor(workers, mp_context=_context())
+            except (OSError, ImportError, NotImplementedError):  # no semaphores (a sandbox)
+                _pool = None
+            _pool_workers = workers
         return _pool
 
 

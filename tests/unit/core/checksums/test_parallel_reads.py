@@ -191,3 +191,27 @@ def test_a_changed_file_error_survives_the_trip_from_a_worker() -> None:
     assert isinstance(error, FileChangedError)
     assert (error.path, error.detail) == ("/data/a.fits", "size 1 bytes, then 2")
     assert str(error) == "/data/a.fits changed while it was being read (size 1 bytes, then 2)"
+
+
+def die_in_a_worker(parent_pid: int, position: int) -> None:
+    """A hook that kills the worker process reading position 5 (as the OOM killer might)."""
+    if position == 5 and os.getpid() != parent_pid:
+        os._exit(1)
+
+
+def test_a_worker_process_that_dies_loses_no_file(
+    tmp_path: Path, processes_for_few_files: None
+) -> None:
+    contents = [os.urandom(100 + number) for number in range(300)]
+    files = []
+    for number, data in enumerate(contents):
+        (tmp_path / f"{number:03d}.bin").write_bytes(data)
+        files.append(listed(tmp_path / f"{number:03d}.bin"))
+    hook = partial(die_in_a_worker, os.getpid())
+    outcomes = read_all(files, workers=2, after_read=hook, allow_processes=True)
+    assert sorted(outcomes) == list(range(300))
+    for number, reading in outcomes.items():
+        assert isinstance(reading, FileReading)
+        assert reading.crc32 == zlib.crc32(contents[number])
+    again = read_all(files, workers=2, allow_processes=True)  # a new pool
+    assert again == outcomes
