@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -46,6 +47,9 @@ PROCESS_MIN_FILES = process_reads.PROCESS_MIN_FILES
 # A batch is the unit handed to a reading thread or process: few futures for 1,000,000 files.
 _BATCH_MAX_FILES = 256
 _BATCH_MAX_BYTES = 32 * 1024 * 1024
+# Enough queued that a worker never waits for the caller to collect (a batch of small files
+# takes a worker about 4 ms), few enough that the paths in messages stay a few MB.
+_BATCHES_IN_FLIGHT_PER_WORKER = 8
 
 Outcomes = list[tuple[int, FileOutcome]]
 
@@ -71,7 +75,7 @@ def read_in_parallel(
     if allow_processes and workers > 1 and sum(len(b) for b in batches) >= PROCESS_MIN_FILES:
         pool = process_reads.shared_pool(workers, after_read)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="read") as executor:
-        reads = _Reads(job, executor, pool)
+        reads = _Reads(job, executor, pool, workers)
         split_files = [_SplitFile(job, position) for position in big_files]
         try:
             for split_file in split_files:
@@ -79,7 +83,8 @@ def read_in_parallel(
                     reads.on_thread(split_file.read_range, index)
             for batch in batches:
                 reads.read_batch(batch)
-            while reads.pending:
+            reads.send()
+            while reads.has_work:
                 yield reads.collect(wait_s)
         finally:
             job.stop.set()
@@ -94,35 +99,61 @@ class _Reads:
 
     Each future puts itself on a queue when done (instead of `wait` on every pending future at
     each turn, which costs the number of futures each time: quadratic for a million files).
+    Batches for worker processes wait here and are sent a few at a time, as earlier ones
+    finish, so a million paths are never all copied into messages at once.
     """
 
     def __init__(
-        self, job: _ReadJob, executor: ThreadPoolExecutor, pool: ProcessPoolExecutor | None
+        self,
+        job: _ReadJob,
+        executor: ThreadPoolExecutor,
+        pool: ProcessPoolExecutor | None,
+        workers: int,
     ) -> None:
         self._job, self._executor, self._pool = job, executor, pool
         self._done: queue.SimpleQueue[tuple[Future[Any], range | None]] = queue.SimpleQueue()
-        self.pending: set[Future[Any]] = set()
+        self._pending: set[Future[Any]] = set()
+        self._waiting: deque[range] = deque()  # batches for the processes, not yet sent
+        self._in_processes = 0
+        self._most_in_processes = _BATCHES_IN_FLIGHT_PER_WORKER * workers
+
+    @property
+    def has_work(self) -> bool:
+        return bool(self._pending or self._waiting)
 
     def on_thread(self, function: Callable[[int], Outcomes], argument: int) -> None:
         self._track(self._executor.submit(function, argument), None)
 
     def read_batch(self, batch: range) -> None:
-        if self._pool is not None:
+        if self._pool is None:
+            self._track(self._executor.submit(self._job.read_batch, batch), None)
+        else:
+            self._waiting.append(batch)
+
+    def send(self) -> None:
+        """Send waiting batches to the processes, up to the number kept in flight."""
+        while self._waiting and self._pool is not None:
+            if self._in_processes >= self._most_in_processes:
+                return
+            batch = self._waiting[0]
             try:
                 future = process_reads.submit(self._pool, self._job.batch_request(batch))
             except (BrokenProcessPool, RuntimeError, OSError):  # broken, or shut down meanwhile
                 self._give_up_processes()
-            else:
-                self._track(future, batch)
                 return
-        self._track(self._executor.submit(self._job.read_batch, batch), None)
+            self._waiting.popleft()
+            self._in_processes += 1
+            self._track(future, batch)
 
     def _give_up_processes(self) -> None:
+        """Read on threads from now on: what waited for the processes, too."""
         process_reads.discard_pool(self._pool)
         self._pool = None
+        while self._waiting:
+            self.read_batch(self._waiting.popleft())
 
     def _track(self, future: Future[Any], batch_in_process: range | None) -> None:
-        self.pending.add(future)
+        self._pending.add(future)
         future.add_done_callback(lambda done: self._done.put((done, batch_in_process)))
 
     def collect(self, wait_s: float) -> Outcomes:
@@ -137,10 +168,13 @@ class _Reads:
             try:
                 item = self._done.get_nowait()
             except queue.Empty:
+                self.send()
                 return finished
 
     def _outcomes(self, future: Future[Any], batch_in_process: range | None) -> Outcomes:
-        self.pending.discard(future)
+        self._pending.discard(future)
+        if batch_in_process is not None:
+            self._in_processes -= 1
         if future.cancelled():
             return []
         if batch_in_process is None:
@@ -150,11 +184,12 @@ class _Reads:
             return self._job.count_batch(batch_in_process, future.result())
         except BrokenProcessPool:  # a worker died (killed?): read its batch on a thread
             self._give_up_processes()
-            self._track(self._executor.submit(self._job.read_batch, batch_in_process), None)
+            self.read_batch(batch_in_process)
             return []
 
     def cancel(self) -> None:
-        for future in self.pending:
+        self._waiting.clear()
+        for future in self._pending:
             future.cancel()
 
 

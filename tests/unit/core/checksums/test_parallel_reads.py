@@ -39,6 +39,8 @@ def small_ranges(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def processes_for_few_files(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel_reads, "PROCESS_MIN_FILES", 3)
+    # More batches than are sent to the processes at once, so that sending resumes as they end.
+    monkeypatch.setattr(parallel_reads, "_BATCH_MAX_FILES", 10)
 
 
 def read_all(files: list[ListedFile], **options: object) -> dict[int, FileOutcome]:
