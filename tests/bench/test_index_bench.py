@@ -22,7 +22,10 @@ def test_bench_index_prints_scaling_and_the_ratio_to_cat(
     assert ("COLD" in out) == cold
     for label in ("1 file of 8 MiB", "200 files of 16 KiB", "the whole tree"):
         assert f"  {label}: cat" in out
-    assert len(re.findall(r"index, 2 workers .* files/s .* MiB/s\s+x\d+\.\d+ the speed", out)) == 3
+    assert (
+        len(re.findall(r"index, 2 workers .* MiB/s \(\d+\.\d+ cores\)\s+x\d+\.\d+ the speed", out))
+        == 3
+    )
     assert len(re.findall(r"hashing alone .* 2 workers .*x\d+\.\d+ the speed of 1", out)) == 3
     assert len(re.findall(r"^    index/cat \d+\.\d+$", out, re.MULTILINE)) == 3
     assert re.search(r"worst speed-up from 1 to 2 workers, the whole index: x\d+\.\d+", out)
