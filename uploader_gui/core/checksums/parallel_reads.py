@@ -2,10 +2,9 @@
 
 Measured on the 2-core development machine (`uploader-gui bench index`): the CRC32 call and the
 kernel's copy into our buffer both release the GIL, so threads scale for big reads, but one big
-file read by one thread used one core. So a file above `RANGE_BYTES` is read as ranges of that
-size with `preadv` on all the threads, and its CRC32 joined from the ranges' with
-`crc32_combine`; the file is stat-ed once before the first range and once by path after the
-last, so a change while any range is read is still caught.
+file read by one thread used one core. So a file above `RANGE_BYTES` is read in ranges of that
+size with `preadv` on all the threads, its CRC32 joined from theirs with `crc32_combine`; it is
+stat-ed before the first range and by path after the last, so a change while read is caught.
 
 A small file costs five system calls and a little Python. Each system call releases and retakes
 the GIL, and with two threads every one of them becomes a hand-off between the threads: two
