@@ -69,7 +69,10 @@ def add_parser(subparsers: Any) -> None:
         "--workers",
         type=int,
         default=DEFAULT_WORKERS,
-        help=f"threads reading files (default: {DEFAULT_WORKERS})",
+        help=(
+            "files read at once: threads, and worker processes for many small files "
+            f"(default: {DEFAULT_WORKERS}, the number of cores up to 4)"
+        ),
     )
     parser.set_defaults(func=run)
 

@@ -2,7 +2,8 @@
 
 `build_folder_index` walks the folder, leaves out junk and excluded entries (and says so), reports
 every file that cannot be delivered as it is (a problem, which blocks writing the index), and
-hashes the rest in parallel threads.
+hashes the rest on every core (big files as ranges on threads, many small files in worker
+processes: `core.checksums.parallel_reads` says why).
 
 Decisions, so that the index means the same thing everywhere:
 
@@ -38,6 +39,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from uploader_gui.core.checksums import process_reads
 from uploader_gui.core.checksums.crc32 import (
     DEFAULT_CHUNK_BYTES,
     DEFAULT_WORKERS,
@@ -174,7 +176,9 @@ def build_folder_index(
         emit(IndexEntrySkipped(entry.path, entry.reason, entry.is_junk, entry.is_problem))
 
     progress = _Progress(clock)
-    listed = _FolderWalk(root, options, skip, progress, emit, is_cancelled).run()
+    walk = _FolderWalk(root, options, skip, progress, emit, is_cancelled)
+    walk.warms_up_processes = options.workers > 1 and on_file_read is None
+    listed = walk.run()
     listed.sort(key=lambda f: f.path)
     emit(progress.snapshot())  # everything found, before the first file is read
     files = _read_all(listed, options, progress, skip, emit, is_cancelled, on_file_read)
@@ -323,6 +327,8 @@ class _FolderWalk:
         self._left_out = _paths_inside(root, options.leave_out)
         self._excludes = tuple(p.rstrip("/") for p in options.excludes if p.rstrip("/"))
         self._found = _FoundFiles(emit, progress.clock) if options.reports_files_found else None
+        # Reading so many files will use worker processes: start them while the walk goes on.
+        self.warms_up_processes = False
 
     def run(self) -> list[_ListedFile]:
         """Every folder's entries in code-point order of their paths, a folder's own entries
@@ -420,6 +426,8 @@ class _FolderWalk:
         size_bytes = entry.stat(follow_symlinks=False).st_size
         self.listed.append(_ListedFile(self._root_path, path, size_bytes))
         self.progress.listed(size_bytes)
+        if self.warms_up_processes and len(self.listed) == process_reads.PROCESS_MIN_FILES:
+            process_reads.warm_up(self.options.workers)
         if self._found is not None:
             self._found.add(path, size_bytes)
 
@@ -478,6 +486,7 @@ def _read_all(
         on_bytes_read=progress.add_bytes,
         after_read=(lambda position: on_file_read(listed[position].path)) if on_file_read else None,
         wait_s=PROGRESS_INTERVAL_S,
+        allow_processes=True,
     )
     with closing(reads):
         for finished in reads:
