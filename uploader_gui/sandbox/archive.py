@@ -54,6 +54,7 @@ from uploader_gui.sandbox.lambda_service import (
     LambdaService,
     init_step_not_available,
 )
+from uploader_gui.sandbox.memory_tuning import return_large_buffers_to_os
 from uploader_gui.sandbox.provisioning import (
     NETWORK_CONFIG_PARAMETER,
     Provisioner,
@@ -358,6 +359,7 @@ class LocalArchive:
     def _open_account(self) -> SandboxAccount:
         if self._folder is None:
             return SandboxAccount.create()
+        return_large_buffers_to_os()  # a folder is for an archive whose memory must stay flat
         return open_account(self._folder, self.options.bucket_stem)
 
     def _check_stem_is_free(self) -> None:
