@@ -87,3 +87,33 @@ def test_a_killed_archive_restarted_on_its_folder_resumes_the_delivery(tmp_path:
     }
     assert sent_again, "the rest of the delivery was sent to the restarted archive"
     assert not (sent_again & valid_before), "files valid before the kill were sent again"
+
+
+def test_an_archive_that_lost_the_delivery_is_not_resumed_against(tmp_path: Path) -> None:
+    """A fresh data folder stands for a reset archive under the same profile and stem."""
+    stem, profile = f"r{secrets.token_hex(3)}", tmp_path / "p.toml"
+    label = tmp_path / "label.yaml"
+    label.write_text(LABEL_TEMPLATE.format(delivery_id="0043"), "utf-8")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    few = dict(list(FILES.items())[:3])
+    for name, content in few.items():
+        (folder / name).write_bytes(content)
+    with archive_process(stem, tmp_path / "archive-1", profile):
+        first = run_cli(cli_args(folder, label, profile))
+    assert first.ended["outcome"] == "all files valid", first.out[-3000:]
+
+    audit = tmp_path / "audit-reset.jsonl"
+    with archive_process(stem, tmp_path / "archive-reset", profile, audit):
+        refused = run_cli(cli_args(folder, label, profile))
+        sent = [r for r in audit_of(audit) if r["key"] in few and r["operation"] == "PutObject"]
+        again = run_cli(cli_args(folder, label, profile, "--deliver-again"))
+
+    assert refused.exit_status == 3, refused.out[-3000:]
+    message = refused.ended["message"]
+    assert "has no record of this delivery, though 3 files were sent to it before" in message
+    assert "Nothing has been sent" in message
+    assert "--deliver-again" in message
+    assert sent == [], "nothing may be sent to an archive that lost the delivery"
+    assert again.exit_status == 0, again.out[-3000:] + again.err
+    assert again.ended["message"] == "all 3 files are valid"
