@@ -217,3 +217,24 @@ def test_a_second_archive_on_the_same_folder_is_refused(
 ) -> None:
     with pytest.raises(ArchiveFolderInUseError, match="another local archive is running"):
         LocalArchive(archive_options(data_dir=data_dir)).start()
+
+
+def test_a_clients_s3_express_session_outlives_a_restart_on_the_same_port(
+    archive: LocalArchive, data_dir: Path, stem: str
+) -> None:
+    control, _ = control_and_staging(archive)
+    s3 = s3_of(archive)  # botocore signs directory-bucket requests with a CreateSession key
+    s3.put_object(Bucket=control, Key="log/client_staging", Body=b"before\n")
+    sessions_before = [r for r in archive.audit_records() if r["operation"] == "CreateSession"]
+    assert sessions_before, "the client holds an S3 Express session"
+    port = int(archive.endpoint_url.rsplit(":", 1)[1])
+    archive.stop()
+
+    again = started(data_dir, stem, auto_accept=True, port=port)
+    try:
+        s3.put_object(Bucket=control, Key="log/client_staging", Body=b"after\n", WriteOffsetBytes=7)
+        body = s3.get_object(Bucket=control, Key="log/client_staging")["Body"].read()
+        assert body == b"before\nafter\n"
+        assert not [r for r in again.audit_records() if r["operation"] == "CreateSession"]
+    finally:
+        again.stop()

@@ -155,10 +155,11 @@ def restore_objects(store: DiskStore, s3: Any, region: str) -> None:
             continue
         _restore_key(s3, store, record)
         kept[(bucket, name)] = record
-    store.buckets, store.objects = set(buckets), kept
+    store.buckets = set(buckets)
+    store.objects = {where: record["body"] for where, record in kept.items()}
     snapshot: list[Record] = [{"op": "bucket", "name": name} for name in sorted(buckets)]
     store.journal.rewrite([*snapshot, *kept.values()])
-    _sweep(store, {record["body"] for record in kept.values()})
+    _sweep(store, set(store.objects.values()))
 
 
 def _sweep(store: DiskStore, referenced: set[str]) -> None:

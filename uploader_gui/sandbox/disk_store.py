@@ -111,7 +111,8 @@ class DiskStore:
         self._state_lock = threading.Lock()
         self._key_locks = [threading.Lock() for _ in range(_LOCK_STRIPES)]
         self.buckets: set[str] = set()
-        self.objects: dict[tuple[str, str], Record] = {}
+        # (bucket, key) -> its body file, relative to the folder: all a change needs to know.
+        self.objects: dict[tuple[str, str], str] = {}
         self._completed: dict[str, tuple[Path, int]] = {}  # upload id -> assembled body
         self._retired: deque[tuple[float, Path]] = deque()
 
@@ -134,7 +135,7 @@ class DiskStore:
             buffer = key._value_buffer  # which file moto's key reads
             known = self.objects.get((bucket, name))
             is_on_disk = isinstance(buffer, disk_body.DiskBody)
-            if is_on_disk and known is not None and self._relative(buffer.path) == known["body"]:
+            if is_on_disk and known is not None and self._relative(buffer.path) == known:
                 return  # unchanged body: metadata-only operations are not kept
             path = self._body_path_for(key)
             self._save(object_record(bucket, name, key, self._relative(path)), known)
@@ -191,12 +192,12 @@ class DiskStore:
         disk_body.adopt(key, path)
         return path
 
-    def _save(self, record: Record, replaced: Record | None) -> None:
+    def _save(self, record: Record, replaced: str | None) -> None:
         with self._state_lock:
             self.journal.append(record)
-            self.objects[(record["bucket"], record["key"])] = record
+            self.objects[(record["bucket"], record["key"])] = record["body"]
         if replaced is not None:
-            self._retire(self.folder / replaced["body"])
+            self._retire(self.folder / replaced)
 
     def _forget(self, bucket: str, name: str) -> None:
         with self._state_lock:
@@ -204,7 +205,7 @@ class DiskStore:
             if known is None:
                 return
             self.journal.append({"op": "delete", "bucket": bucket, "key": name})
-        self._retire(self.folder / known["body"])
+        self._retire(self.folder / known)
 
     def _move_part_to_disk(self, target: S3Target, request: WireRequest) -> None:
         upload_id = request.query_value("uploadId")
