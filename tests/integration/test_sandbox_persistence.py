@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from tests.integration.conftest import archive_options, plain_boto3_client
 from uploader_gui.sandbox.archive import LocalArchive
-from uploader_gui.sandbox.disk_restore import ArchiveFolderInUseError
+from uploader_gui.sandbox.disk_restore import ArchiveFolderInUseError, empty_folder
 
 MIB = 1024 * 1024
 
@@ -236,5 +236,26 @@ def test_a_clients_s3_express_session_outlives_a_restart_on_the_same_port(
         body = s3.get_object(Bucket=control, Key="log/client_staging")["Body"].read()
         assert body == b"before\nafter\n"
         assert not [r for r in again.audit_records() if r["operation"] == "CreateSession"]
+    finally:
+        again.stop()
+
+
+def test_emptying_the_folder_leaves_an_empty_archive_that_old_profiles_still_reach(
+    archive: LocalArchive, data_dir: Path, stem: str
+) -> None:
+    _, staging = control_and_staging(archive)
+    s3_of(archive).put_object(Bucket=staging, Key="a.fits", Body=b"a")
+    with pytest.raises(ArchiveFolderInUseError):
+        empty_folder(data_dir)  # not while it runs
+    archive.stop()
+
+    empty_folder(data_dir)
+
+    again = started(data_dir, stem, auto_accept=True)
+    try:
+        s3 = s3_of(again)
+        assert again.credentials == archive.credentials
+        names = {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}
+        assert staging not in names
     finally:
         again.stop()

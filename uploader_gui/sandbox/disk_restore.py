@@ -201,3 +201,24 @@ def open_store(folder: ArchiveFolder, provisioner: Provisioner) -> DiskStore:
     restore_objects(store, provisioner.s3, provisioner.region)
     provisioner.store = store
     return store
+
+
+def empty_folder(folder: Path) -> None:
+    """Empty a stopped archive's data folder (`--reset`): every bucket and object goes, its
+    account and keys stay, so the profiles written for it still reach the empty archive.
+
+    Raises `ArchiveFolderInUseError` while an archive runs on it.
+    """
+    if not folder.exists():
+        return
+    archive_folder = ArchiveFolder(folder)
+    archive_folder.open()
+    try:
+        for name in ("journal", "journal.new"):
+            (folder / name).unlink(missing_ok=True)
+        for tree in (folder / "objects", folder / "parts"):
+            if tree.exists():
+                for child in tree.iterdir():
+                    remove_path(child)
+    finally:
+        archive_folder.close()
