@@ -16,7 +16,7 @@ import os
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from moto.core import compat
 from moto.s3 import models as s3_models
@@ -69,49 +69,62 @@ def _checksum_kind(multipart: Any) -> tuple[str, str]:
     return algorithm, kind
 
 
+class _Assembly:
+    """The parts listed in a Complete request, checked as moto checks them and written out."""
+
+    def __init__(self, multipart: Any) -> None:
+        self._multipart = multipart
+        self.algorithm, self.kind = _checksum_kind(multipart)
+        self._full = _FullObjectChecksum(self.algorithm)
+        self._composite = bytearray()
+        self._md5s = bytearray()
+        self.size = self.count = 0
+        self._last: Any = None
+
+    def add(self, number: int, etag: str, target: BinaryIO) -> None:
+        part = self._multipart.parts.get(number)
+        if part is None or part.etag.replace('"', "") != etag.replace('"', ""):
+            raise InvalidPart()
+        if self._last is not None and self._last.contentsize < _min_part_size():
+            raise EntityTooSmall()
+        self._md5s.extend(bytes.fromhex(part.etag.replace('"', "")))
+        data = part.value  # one part in memory at a time
+        target.write(data)
+        if self.kind == "COMPOSITE":
+            self._composite.extend(s3_utils.compute_checksum(data, self.algorithm, False))
+        else:
+            self._full.add(data)
+        self.size += len(data)
+        self._last, self.count = part, self.count + 1
+
+    def result(self) -> tuple[bytes, str, tuple[str, str, int]]:
+        """What moto's `complete` returns, with an empty value: the bytes are in the file."""
+        etag = f"{hashlib.md5(bytes(self._md5s), usedforsecurity=False).hexdigest()}-{self.count}"
+        if self.kind == "COMPOSITE":
+            checksum = s3_utils.compute_checksum(bytes(self._composite), self.algorithm).decode()
+            return b"", etag, (self.kind, checksum, self.count)
+        return b"", etag, (self.kind, self._full.value(), 1)
+
+
 def complete_to_file(
     multipart: Any, path: Path, on_done: Callable[[Path, int], None]
 ) -> Callable[[Iterator[tuple[int, str]]], tuple[bytes, str, tuple[str, str, int]]]:
     """A replacement for `multipart.complete` that writes the object to `path`."""
 
     def complete(body: Iterator[tuple[int, str]]) -> tuple[bytes, str, tuple[str, str, int]]:
-        algorithm, kind = _checksum_kind(multipart)
-        full = _FullObjectChecksum(algorithm)
-        composite = bytearray()
-        md5s = bytearray()
-        size = count = 0
-        last = None
+        assembly = _Assembly(multipart)
         temporary = path.with_name(path.name + TMP_SUFFIX)
         try:
             with temporary.open("wb") as target:
                 for number, etag in body:
-                    part = multipart.parts.get(number)
-                    if part is None or part.etag.replace('"', "") != etag.replace('"', ""):
-                        raise InvalidPart()
-                    # Read at call time: tests may lower moto's minimum part size.
-                    if last is not None and last.contentsize < _min_part_size():
-                        raise EntityTooSmall()
-                    md5s.extend(bytes.fromhex(part.etag.replace('"', "")))
-                    data = part.value  # one part in memory at a time
-                    target.write(data)
-                    if kind == "COMPOSITE":
-                        composite.extend(s3_utils.compute_checksum(data, algorithm, False))
-                    else:
-                        full.add(data)
-                    size += len(data)
-                    last, count = part, count + 1
+                    assembly.add(number, etag, target)
+            if assembly.count == 0:
+                raise MalformedXML
         except BaseException:
             temporary.unlink(missing_ok=True)
             raise
-        if count == 0:
-            temporary.unlink()
-            raise MalformedXML
         os.replace(temporary, path)
-        on_done(path, size)
-        etag = hashlib.md5(bytes(md5s), usedforsecurity=False).hexdigest()
-        if kind == "COMPOSITE":
-            checksum = s3_utils.compute_checksum(bytes(composite), algorithm).decode()
-            return b"", f"{etag}-{count}", (kind, checksum, count)
-        return b"", f"{etag}-{count}", (kind, full.value(), 1)
+        on_done(path, assembly.size)
+        return assembly.result()
 
     return complete
