@@ -20,6 +20,10 @@ BENCHMARKS = {
         "delivery_bench",
         "whole deliveries through the CLI: wall time by phase, files/s, verdicts/s, CPU",
     ),
+    "archive-memory": (
+        "archive_memory_bench",
+        "the local archive's RSS while it takes a delivery: objects in memory vs on disk",
+    ),
     "validator": ("validator_bench", "the local archive's validator alone: verdicts/s and CPU"),
     "fill": ("fill_bench", "time to the first and to every row of 100,000 files in the table"),
     "window": (

@@ -162,6 +162,12 @@ def add_parser(subparsers: Any) -> None:
         action="store_true",
         help="take over a lock left by an uploader that stopped long ago (else exit 3)",
     )
+    parser.add_argument(
+        "--deliver-again",
+        action="store_true",
+        help="if the archive has no record of a delivery sent to it before (it was reset), "
+        "send it again from the start (else stop, keeping the saved progress)",
+    )
     # Tuning for tests and demos against a local archive with short timeouts.
     parser.add_argument(
         "--offline-timeout",
@@ -209,6 +215,7 @@ def _transfer(args: argparse.Namespace, out: TextIO, err: TextIO, services: Auth
                 options=_options(args),
                 credentials=credentials,
                 ask_takeover=lambda check: bool(args.take_over_stale_lock),
+                ask_deliver_again=lambda text: bool(args.deliver_again),
                 sign_in=sign_in,
             )
             answer = _sign_in_answerer(sign_in, services, view, args)

@@ -80,8 +80,8 @@ def scan_for_resume(
     sizes = {e.path: e.size_bytes for e in entries if isinstance(e, FileFingerprint)}
     sizes.update(local_sizes or {})
     log = read_whole(s3, names.control_bucket, names.validator_log_key)
-    if log is None:  # no validator log: a fresh transfer
-        return ResumeScan(never_validated=tuple(checksums))
+    if log is None:  # no validator log: a fresh transfer (or an archive that lost it)
+        return ResumeScan(never_validated=tuple(checksums), archive_has_record=False)
     decoder = LogStreamDecoder()
     verdicts = last_verdicts([*decoder.feed(log), *decoder.finish()])
     if not any(path in verdicts for path in checksums):

@@ -45,6 +45,8 @@ from uploader_gui.sandbox.cognito_identity import (
     CognitoSettingsForArchive,
     IdentityPoolGate,
 )
+from uploader_gui.sandbox.disk_restore import ArchiveFolder, open_account, open_store
+from uploader_gui.sandbox.disk_store import DiskStore
 from uploader_gui.sandbox.faults import FaultInjector
 from uploader_gui.sandbox.init_step import InitStep
 from uploader_gui.sandbox.lambda_service import (
@@ -52,6 +54,7 @@ from uploader_gui.sandbox.lambda_service import (
     LambdaService,
     init_step_not_available,
 )
+from uploader_gui.sandbox.memory_tuning import return_large_buffers_to_os
 from uploader_gui.sandbox.provisioning import (
     NETWORK_CONFIG_PARAMETER,
     Provisioner,
@@ -83,6 +86,9 @@ class SandboxOptions:
     bucket_stem: str = "fast"
     az_id: str = "use1-az4"
     lock_staleness_threshold_s: float = 3600
+    # None: moto keeps everything in memory, gone at stop(). A folder (one per archive): object
+    # bodies live in files there and buckets, objects and locks outlive a restart (disk_store).
+    data_dir: Path | None = None
 
 
 def require_loopback(host: str) -> None:
@@ -124,6 +130,9 @@ class LocalArchive:
         self._init_step: InitStep | None = None
         self._identity_gate: IdentityPoolGate | None = None
         self._cognito: CognitoSettings | None = None
+        data_dir = self.options.data_dir
+        self._folder = ArchiveFolder(data_dir) if data_dir is not None else None
+        self._store: DiskStore | None = None
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -131,7 +140,7 @@ class LocalArchive:
         if self._server is not None:
             return
         self._check_stem_is_free()
-        self._account = SandboxAccount.create()
+        self._account = self._open_account()
         self.network_config = replace(
             self.network_config,
             init_lambda_arn=f"arn:aws:lambda:{REGION}:{self._account.account_id}:"
@@ -144,6 +153,8 @@ class LocalArchive:
             self._lambda_handler = self._init_step
         self._lambda.set_handler(self._lambda_handler)
         self._provisioner = Provisioner(self._account, self.network_config, REGION)
+        if self._folder is not None:
+            self._store = open_store(self._folder, self._provisioner)
         self._provision(self._provisioner)
         self._audit.open()
         try:
@@ -167,8 +178,13 @@ class LocalArchive:
         self._thread = None
         self._audit.close()
         if self._provisioner is not None:
-            self._provisioner.teardown()
+            self._provisioner.teardown()  # moto's memory only: the data folder stays
             self._provisioner = None
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+        if self._folder is not None:
+            self._folder.close()
 
     def __enter__(self) -> LocalArchive:
         self.start()
@@ -339,6 +355,12 @@ class LocalArchive:
             daemon=True,
         )
         self._thread.start()
+
+    def _open_account(self) -> SandboxAccount:
+        if self._folder is None:
+            return SandboxAccount.create()
+        return_large_buffers_to_os()  # a folder is for an archive whose memory must stay flat
+        return open_account(self._folder, self.options.bucket_stem)
 
     def _check_stem_is_free(self) -> None:
         if self.network_config.config_bucket in s3_backends.bucket_accounts:

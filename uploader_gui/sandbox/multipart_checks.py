@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import re
 import zlib
+from collections.abc import Iterable
 from typing import Any
 
 from uploader_gui.sandbox import checksums
@@ -48,12 +49,13 @@ def check_completion(request: WireRequest, multipart: Any) -> WireResponse | Non
     claim = request.header(checksums.checksum_header(algorithm)) if algorithm else ""
     if not claim or algorithm != "CRC32" or not parts:
         return None
-    values = [multipart.parts[number].value for number, _ in parts]
+    # One part's bytes at a time: the parts of a persistent archive are files on disk.
+    values = (multipart.parts[number].value for number, _ in parts)
     if is_full_object(multipart):
         accepted = {checksums.crc32_b64(values)}
     else:
         composite = composite_crc32(values)
-        accepted = {composite, f"{composite}-{len(values)}"}
+        accepted = {composite, f"{composite}-{len(parts)}"}
     return None if claim in accepted else checksums.bad_digest(algorithm)
 
 
@@ -61,7 +63,7 @@ def is_full_object(multipart: Any) -> bool:
     return (multipart.metadata.get("x-amz-checksum-type") or "").upper() == "FULL_OBJECT"
 
 
-def composite_crc32(values: list[bytes]) -> str:
+def composite_crc32(values: Iterable[bytes]) -> str:
     """S3's COMPOSITE checksum: the CRC32 of the concatenated raw part CRC32s."""
     raw = b"".join(zlib.crc32(value).to_bytes(4, "big") for value in values)
     return base64.b64encode(zlib.crc32(raw).to_bytes(4, "big")).decode("ascii")

@@ -26,6 +26,7 @@ from moto.ssm.models import ssm_backends
 
 from uploader_gui.core.protocol import naming
 from uploader_gui.core.protocol.network_config import NetworkConfig
+from uploader_gui.sandbox.disk_store import NullStore, ObjectStore
 
 NETWORK_CONFIG_PARAMETER = "/mast-fast/delivery"
 RESOURCE_TAG_PARAMETER = "/mast-fast/resource-tags"
@@ -51,6 +52,17 @@ class SandboxAccount:
         key = iam.create_access_key("local-archive")
         return cls(account_id, key.access_key_id, key.secret_access_key)
 
+    @classmethod
+    def restore(cls, account_id: str, access_key_id: str, secret_access_key: str) -> SandboxAccount:
+        """The account a persistent archive had before its restart, with the same access key."""
+        iam = iam_backends[account_id][PARTITION]
+        iam.create_user(region_name="us-east-1", user_name="local-archive")
+        key = iam.create_access_key("local-archive")
+        del iam.access_keys[key.physical_resource_id]
+        key.access_key_id, key.secret_access_key = access_key_id, secret_access_key
+        iam.access_keys[key.physical_resource_id] = key
+        return cls(account_id, access_key_id, secret_access_key)
+
     def session_key(self) -> tuple[str, str]:
         """Temporary keys in this account, as an S3 Express CreateSession hands out."""
         key = iam_backends[self.account_id][PARTITION].create_temp_access_key()
@@ -70,10 +82,17 @@ def default_task_config(az_id: str) -> str:
 class Provisioner:
     """Creates and finds this archive's resources in its moto account."""
 
-    def __init__(self, account: SandboxAccount, config: NetworkConfig, region: str) -> None:
+    def __init__(
+        self,
+        account: SandboxAccount,
+        config: NetworkConfig,
+        region: str,
+        store: ObjectStore | None = None,
+    ) -> None:
         self.account = account
         self.config = config
         self.region = region
+        self.store: ObjectStore = store or NullStore()
         self._lock = threading.Lock()
         self._control_pattern = _delivery_bucket_pattern(
             naming.control_bucket(
@@ -174,6 +193,7 @@ class Provisioner:
 
     def put_object(self, bucket: str, key: str, body: bytes) -> None:
         self.s3.put_object(bucket, key, body)
+        self.store.record_key(bucket, key)
 
     def teardown(self) -> None:
         """Forget everything this archive's account holds, freeing its bucket names."""
@@ -186,6 +206,7 @@ class Provisioner:
         with self._lock:
             if not self.bucket_exists(name):
                 self.s3.create_bucket(name, self.region)
+                self.store.record_bucket(name)
 
     def _delivery_part(self, bucket: str) -> str | None:
         for pattern in (self._control_pattern, *self._transfer_patterns):

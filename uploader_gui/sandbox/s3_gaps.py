@@ -48,6 +48,12 @@ class S3GapCloser:
         self._append_counts: dict[tuple[str, str], int] = {}
 
     def handle(self, request: WireRequest, target: S3Target) -> WireResponse:
+        response = self._answer(request, target)
+        # A persistent archive journals what moto changed (its in-memory one does nothing).
+        self._provisioner.store.after_request(target.operation, request, target, response.status)
+        return response
+
+    def _answer(self, request: WireRequest, target: S3Target) -> WireResponse:
         if self._auto_accept and target.bucket:
             self._provisioner.create_delivery_for(target.bucket)
         operation = target.operation
@@ -196,6 +202,7 @@ class S3GapCloser:
                 problem = multipart_checks.check_completion(request, multipart)
                 if problem is not None:
                     return problem
+                self._provisioner.store.prepare_complete(multipart)
             response = self._forward(request)
             if response.status == 200:
                 self._append_counts.pop((target.bucket, target.key), None)

@@ -25,6 +25,7 @@ from botocore.credentials import RefreshableCredentials
 from uploader_gui.bug_hooks import route_thread_bugs
 from uploader_gui.core.delivery.delivery_input import DeliveryInput
 from uploader_gui.core.delivery.profile import Profile
+from uploader_gui.core.engine.archive_forgot import AskDeliverAgain
 from uploader_gui.core.engine.commands import SessionCommands, noting_questions
 from uploader_gui.core.engine.lock_wait import LockBackoff
 from uploader_gui.core.engine.ports import TransferPort, TransferWiring
@@ -81,6 +82,7 @@ class DeliverySession:
         ask_takeover: AskTakeover | None = None,
         sign_in: SignInWatch | None = None,
         commands: SessionCommands | None = None,
+        ask_deliver_again: AskDeliverAgain | None = None,
     ) -> None:
         """`sign_in`: for a `[cognito]` profile, what tells a stopped run that a new sign-in
         would let it go on (`SignedInCredentials`); the session then pauses and asks.
@@ -109,6 +111,7 @@ class DeliverySession:
             settings=self.options.run,
             sign_in=sign_in,
             commands=self.commands,
+            ask_deliver_again=ask_deliver_again,
         )
         # The transfer port once the transfer began: what a window reads back of the live
         # concurrency and bandwidth limit.

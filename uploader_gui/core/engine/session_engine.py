@@ -26,6 +26,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from uploader_gui.core.engine.archive_busy import archive_busy_text, lock_holder_of
+from uploader_gui.core.engine.archive_forgot import (
+    AskDeliverAgain,
+    check_archive_remembers,
+    question_asker,
+)
 from uploader_gui.core.engine.commands import SessionCommands, noting_questions
 from uploader_gui.core.engine.file_states import FileState, FileTracker
 from uploader_gui.core.engine.inbox import (
@@ -102,9 +107,11 @@ class SessionEngine:
         monotonic: Callable[[], float] = time.monotonic,
         sign_in: SignInWatch | None = None,
         commands: SessionCommands | None = None,
+        ask_deliver_again: AskDeliverAgain | None = None,
     ) -> None:
         """`commands`: made by the caller beforehand so it can give commands early; a new
-        one by default. Questions the session asks are noted there, so stop can answer them."""
+        one by default. Questions the session asks are noted there, so stop can answer them.
+        `ask_deliver_again`: the answer to `archive_forgot`'s question; else it is asked."""
         self.commands = commands or SessionCommands()
         self._load_request = load_request
         self._control = control
@@ -116,6 +123,7 @@ class SessionEngine:
         self._monotonic = monotonic
         self._sign_in = sign_in
         self._inbox = self.commands.inbox
+        self._ask_deliver_again = ask_deliver_again
         self._state_lock = threading.Lock()
         self._state = SessionState.CHECKING
         self._detail = ""
@@ -184,7 +192,10 @@ class SessionEngine:
         self._enter(SessionState.CHECKING, "comparing with what the archive already has")
         opened = self._store.open_delivery(request)
         self._delivery_key = opened.key
-        plan = plan_session(request.files, opened.known_files, self._scan(request))
+        scan = self._scan(request)
+        ask = self._ask_deliver_again or question_asker(self._emit_outside)
+        check_archive_remembers(request.profile_name, opened.known_files, scan, ask)
+        plan = plan_session(request.files, opened.known_files, scan)
         self._apply_plan(plan, request)
         if not plan.has_work:
             return SessionOutcome.NOTHING_TO_DO, nothing_to_do_text(len(request.files))

@@ -31,6 +31,9 @@ class ResumeScan:
     missing: tuple[str, ...] = ()
     invalid: Mapping[str, str] = field(default_factory=dict)
     changed: Mapping[str, str] = field(default_factory=dict)
+    # False when the archive has no validator log for the delivery at all: it has never seen
+    # a session of it (or lost them: `core.engine.archive_forgot`).
+    archive_has_record: bool = True
     _valid_set: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
