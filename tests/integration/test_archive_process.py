@@ -233,7 +233,9 @@ def test_reset_stops_the_archive_for_everyone_and_deletes_its_data(tmp_path: Pat
 
     assert result.returncode == 0, result.stderr
     said = result.stdout.strip()
-    assert said.startswith(f"Stopped the local archive at {handle.endpoint_url} (it had 1 user)")
+    assert said.startswith(
+        f"Stopped the local archive at {handle.endpoint_url} (used by 1 program)"
+    )
     assert f"deleted its data folder {data}" in said
     assert not data.exists()
     assert_archive_gone(handle.pid, handle.port)
@@ -256,7 +258,9 @@ def test_reset_with_nothing_running_says_so() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("The local archive was not running; it had no data folder")
+    assert result.stdout.strip() == (
+        "The local archive was not running and kept nothing on disk: nothing to reset."
+    )
 
 
 def test_the_archive_process_gets_the_options_and_the_data_folder(tmp_path: Path) -> None:

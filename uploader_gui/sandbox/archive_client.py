@@ -124,19 +124,24 @@ def reset_local_archive(home: Path, data_dir: Path) -> str:
         record = read_record(home)
         if record is not None and process_is_alive(record.pid, record.create_time):
             users = _request_stop(record)
-            _wait_for_exit(record, None, STOP_TIMEOUT_S)
             _retire(home, record)
-            stopped = f"Stopped the local archive at {record.endpoint_url}" + (
-                f" (it had {users} user{'s' if users != 1 else ''})" if users else ""
-            )
+            used_by = f" (used by {users} program{'s' if users != 1 else ''})" if users else ""
+            stopped = f"Stopped the local archive at {record.endpoint_url}{used_by}"
         remove_record(home)
         existed = data_dir.exists()
         if existed:
             shutil.rmtree(data_dir)
-    emptied = f"deleted its data folder {data_dir}" if existed else "it had no data folder yet"
+    return _reset_text(stopped, data_dir if existed else None)
+
+
+def _reset_text(stopped: str, deleted: Path | None) -> str:
+    if stopped and deleted:
+        return f"{stopped} and deleted its data folder {deleted}. It starts again empty."
     if stopped:
-        return f"{stopped} and {emptied}. It starts again empty when next needed."
-    return f"The local archive was not running; {emptied}. It starts again empty when next needed."
+        return f"{stopped}; it kept nothing on disk. It starts again empty."
+    if deleted:
+        return f"The local archive was not running; deleted its data folder {deleted}."
+    return "The local archive was not running and kept nothing on disk: nothing to reset."
 
 
 def archive_command(home: Path, payload: dict[str, Any], data_dir: Path) -> list[str]:

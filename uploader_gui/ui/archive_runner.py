@@ -137,14 +137,14 @@ class ArchiveRunner(QObject):
             self.localArchiveStarted.emit(handle)
 
     def _reset(self) -> None:
-        self._stop()
-        try:
+        try:  # before leaving it: the person is told the archive they used was stopped
             said = self._reset_archive()
         except OSError as error:  # a file of it held open elsewhere: say so, start it anyway
             log.warning("the local archive could not be reset", exc_info=True)
             self.localArchiveResetFailed.emit(failure_text(error))
         else:
             self.localArchiveReset.emit(said)
+        self._stop()  # its lease ends with the archive's process; this only tidies up
         self._start()
 
     def _stop(self) -> None:
