@@ -29,6 +29,7 @@ from uploader_gui.archive_service import (
 )
 from uploader_gui.core.delivery.profile import load_profile
 from uploader_gui.sandbox.archive import SandboxOptions
+from uploader_gui.sandbox.archive_client import archive_command
 from uploader_gui.sandbox.archive_process import sandbox_options
 from uploader_gui.sandbox.archive_registry import (
     RECORD_FILENAME,
@@ -283,3 +284,16 @@ def test_the_port_file_says_where_the_archive_is() -> None:
         assert "secret" not in record_file().read_text(encoding="utf-8").lower()
     finally:
         handle.stop()
+
+
+def test_a_frozen_app_runs_its_archive_with_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In a PyInstaller build sys.executable is the app: `-m uploader_gui` would mean nothing.
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    frozen = archive_command(tmp_path, {"auto_accept": True}, tmp_path / "data")
+    assert frozen[:3] == [sys.executable, "sandbox", "--serve"]
+    monkeypatch.delattr(sys, "frozen")
+    source = archive_command(tmp_path, {"auto_accept": True}, tmp_path / "data")
+    assert source[:5] == [sys.executable, "-m", "uploader_gui", "sandbox", "--serve"]
+    assert source[source.index("--parent-pid") + 1] == str(os.getpid())
