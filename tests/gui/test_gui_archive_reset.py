@@ -39,8 +39,8 @@ def running_archive(qtbot: QtBot, window: MainWindow) -> ChildArchiveHandle:
 
 
 def delivered_object() -> Path:
-    """Something the archive keeps in its data folder (an object, as the disk store keeps)."""
-    path = app_dirs().local_archive_data_dir / "fast-demo" / "object"
+    """Something the archive keeps in its data folder (an object's body file)."""
+    path = app_dirs().local_archive_data_dir / "objects" / "delivered"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"delivered")
     return path
@@ -72,7 +72,7 @@ def test_resetting_empties_the_local_archive_and_starts_it_again(
     assert after.pid != before.pid
     shown = status_text(window)
     assert shown.startswith(f"Stopped the local archive at {before.endpoint_url}")
-    assert f"deleted its data folder {app_dirs().local_archive_data_dir}" in shown
+    assert f"emptied its data folder {app_dirs().local_archive_data_dir}" in shown
     assert not kept.exists()
     assert not process_is_alive(before.pid)
     panel = window.delivery_panel

@@ -38,7 +38,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--reset",
         action="store_true",
-        help="stop the local archive, whoever uses it, and delete its buckets and files",
+        help="stop the local archive, whoever uses it, and empty its buckets and files",
     )
     parser.add_argument(
         "--host", default="127.0.0.1", help="loopback address (default %(default)s)"
@@ -202,7 +202,7 @@ def _reset() -> int:
 
     try:
         print(reset_local_archive(), flush=True)
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:  # e.g. another archive still runs on its folder
         print(f"uploader-gui sandbox: the local archive could not be reset: {exc}", file=sys.stderr)
         return 1
     return 0

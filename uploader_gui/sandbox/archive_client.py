@@ -4,7 +4,7 @@
 its control endpoint) or starts one, under a file lock so two clients starting at once get the
 same archive. A stale port file (its process gone, or not answering) is replaced. The lease is
 a TCP connection held open: when the client's process ends, however it ends, the OS closes it
-and the archive knows. `reset_local_archive()` stops it whoever uses it and deletes its data.
+and the archive knows. `reset_local_archive()` stops it whoever uses it and empties its data folder.
 
 Light imports only (no moto, no boto3): the window's process never loads the archive.
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -130,17 +129,28 @@ def reset_local_archive(home: Path, data_dir: Path) -> str:
         remove_record(home)
         existed = data_dir.exists()
         if existed:
-            shutil.rmtree(data_dir)
+            _empty(data_dir)
     return _reset_text(stopped, data_dir if existed else None)
 
 
-def _reset_text(stopped: str, deleted: Path | None) -> str:
-    if stopped and deleted:
-        return f"{stopped} and deleted its data folder {deleted}. It starts again empty."
+def _empty(data_dir: Path) -> None:
+    """Every bucket and object goes; the account and keys stay, so profiles written for it
+    reach the empty archive and a delivery sent before is known to be lost, not resumed.
+
+    Imports the archive's disk code (and moto with it): a reset is rare, and the window runs
+    it on its archive thread. Raises RuntimeError if an archive still runs on the folder."""
+    from uploader_gui.sandbox.disk_restore import empty_folder
+
+    empty_folder(data_dir)
+
+
+def _reset_text(stopped: str, emptied: Path | None) -> str:
+    if stopped and emptied:
+        return f"{stopped} and emptied its data folder {emptied}. It starts again empty."
     if stopped:
         return f"{stopped}; it kept nothing on disk. It starts again empty."
-    if deleted:
-        return f"The local archive was not running; deleted its data folder {deleted}."
+    if emptied:
+        return f"The local archive was not running; emptied its data folder {emptied}."
     return "The local archive was not running and kept nothing on disk: nothing to reset."
 
 

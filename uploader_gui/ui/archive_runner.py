@@ -139,7 +139,7 @@ class ArchiveRunner(QObject):
     def _reset(self) -> None:
         try:  # before leaving it: the person is told the archive they used was stopped
             said = self._reset_archive()
-        except OSError as error:  # a file of it held open elsewhere: say so, start it anyway
+        except (OSError, RuntimeError) as error:  # its folder held elsewhere: say so, go on
             log.warning("the local archive could not be reset", exc_info=True)
             self.localArchiveResetFailed.emit(failure_text(error))
         else:
