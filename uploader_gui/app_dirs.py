@@ -42,7 +42,7 @@ class AppDirs:
 
     @property
     def local_archive_data_dir(self) -> Path:
-        """What the local archive keeps (buckets, objects): `--reset` deletes this folder."""
+        """What the local archive keeps (buckets, objects): `--reset` empties this folder."""
         return self.local_archive_dir / "data"
 
 

@@ -168,7 +168,7 @@ def start_local_archive(
 
 
 def reset_local_archive() -> str:
-    """Stop this user's local archive (whoever uses it) and delete what it keeps; what was
+    """Stop this user's local archive (whoever uses it) and empty what it keeps; what was
     done, for people. Blocks for as long as the archive takes to stop."""
     from uploader_gui.sandbox.archive_client import reset_local_archive as reset
 

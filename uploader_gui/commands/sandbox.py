@@ -4,7 +4,7 @@ Joins this user's local archive (the one the window uses) or starts it in its ow
 writes a profile file that reaches it (by default `local-archive.toml` in the app's profiles
 folder), prints the endpoint and the profile path, and leaves it on Ctrl-C or SIGTERM: the
 archive stops once its last user (a window, another `sandbox`) has gone. `--reset` stops it
-and deletes what it keeps. `--serve FOLDER` is the archive's own process (hidden: clients
+and empties what it keeps. `--serve FOLDER` is the archive's own process (hidden: clients
 start it, see `sandbox/archive_client.py`).
 """
 

@@ -111,12 +111,14 @@ def lease_local_archive(
         lease = _join(home, record, None, profile_path, spawned=child)
         if lease is None:
             child.kill()
+            child.wait()
             raise RuntimeError("the local archive started but did not answer")
         return lease
 
 
 def reset_local_archive(home: Path, data_dir: Path) -> str:
-    """Stop the archive (whoever uses it) and delete its data; what was done, for people."""
+    """Stop the archive (whoever uses it) and empty its data folder; what was done, for
+    people. Raises RuntimeError if another archive still runs on that folder."""
     home.mkdir(parents=True, exist_ok=True)
     stopped = ""
     with filelock.FileLock(str(home / LOCK_FILENAME), timeout=START_TIMEOUT_S):

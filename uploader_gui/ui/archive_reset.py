@@ -1,7 +1,7 @@
 """File ▸ Reset local archive…: empty the built-in local archive, after a confirmation.
 
 For a partner rehearsing a delivery again from scratch, or a demo: the archive (its process,
-whoever uses it) stops, its data folder is deleted and it starts again empty. Not while a
+whoever uses it) stops, its data folder is emptied and it starts again empty. Not while a
 delivery runs (the action is disabled then, and says why if triggered anyway); the work runs on
 the `ArchiveRunner`'s thread, and the status line says what was done.
 """

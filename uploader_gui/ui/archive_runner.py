@@ -4,7 +4,7 @@ Listing profiles reads files and starting the local archive starts (or joins) it
 waits for it to listen, so both run on one worker thread; results come back as queued signals.
 The same thread leaves the archive when the window closes, after any start still under way has
 finished, so closing while the archive is starting still stops it and frees its port. Resetting
-it (stop, delete its data, start again empty) runs there too.
+it (stop, empty its data folder, start again) runs there too.
 """
 
 from __future__ import annotations
