@@ -34,6 +34,17 @@ class AppDirs:
     def profiles_dir(self) -> Path:
         return self.config_dir / "profiles"
 
+    @property
+    def local_archive_dir(self) -> Path:
+        """The embedded local archive's own folder: its process's port file, start lock, log
+        and private profile, and `local_archive_data_dir` (one folder per archive)."""
+        return self.data_dir / "local-archive"
+
+    @property
+    def local_archive_data_dir(self) -> Path:
+        """What the local archive keeps (buckets, objects): `--reset` empties this folder."""
+        return self.local_archive_dir / "data"
+
 
 def app_dirs() -> AppDirs:
     """The directories for this user, created on first use."""
@@ -49,3 +60,8 @@ def app_dirs() -> AppDirs:
     dirs.data_dir.mkdir(parents=True, exist_ok=True)
     dirs.config_dir.mkdir(parents=True, exist_ok=True)
     return dirs
+
+
+def local_archive_data_dir() -> Path:
+    """This user's local archive's data folder (the one place that says where it is)."""
+    return app_dirs().local_archive_data_dir

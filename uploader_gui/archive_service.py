@@ -1,31 +1,32 @@
 """The archives the app can deliver to: the embedded local archive, and the person's profiles.
 
-The first-run default is the local archive, started for the app session: `start_local_archive()`
-starts it on 127.0.0.1 and writes its profile to `profiles_dir/local-archive.toml`, so the
-command line (`--profile local-archive`) reaches the same archive while the window is open;
-`handle.stop()` stops it and removes that file again (if it still names this archive).
+The first-run default is the local archive: `start_local_archive()` joins the one running for
+this user or starts it, in a process of its own on 127.0.0.1 (`sandbox.archive_process`), and
+writes its profile to `profiles_dir/local-archive.toml`, so the command line (`--profile
+local-archive`), a second window and `uploader-gui sandbox` reach the same archive;
+`handle.stop()` leaves it, and the last user's stop stops it (its process then removes the
+profiles naming it). The client reaches it only through that profile's endpoint.
 
-No Qt here, and the sandbox (moto, boto3: about a second of imports) is imported only when an
-archive is started, so the window can import this module without loading either. Everything
-here blocks: the window calls it from a worker thread.
+No Qt here, and neither moto nor boto3 is ever imported for the local archive: it runs in its
+own process. Everything here blocks: the window calls it from a worker thread.
 """
 
 from __future__ import annotations
 
-import errno
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from uploader_gui.app_dirs import app_dirs
+from uploader_gui.app_dirs import app_dirs, local_archive_data_dir
 from uploader_gui.core.delivery.problems import ProblemsFound
-from uploader_gui.core.delivery.profile import Profile, load_profile
+from uploader_gui.core.delivery.profile import Profile, load_profile, save_profile
 
 if TYPE_CHECKING:
     from uploader_gui.sandbox.archive import LocalArchive, SandboxOptions
+    from uploader_gui.sandbox.archive_client import ArchiveLease
 
 LOCAL_ARCHIVE_NAME = "Local archive"
 # Also the name `uploader-gui sandbox` writes by default: one local profile for both.
@@ -52,7 +53,8 @@ class ArchiveChoice:
 
 
 class LocalArchiveHandle:
-    """A running local archive: its profile, endpoint and where its profile was written."""
+    """A running local archive in this process: its profile, endpoint and where its profile
+    was written. Tests and benchmarks that need in-process fault hooks hand the window one."""
 
     def __init__(
         self,
@@ -61,11 +63,22 @@ class LocalArchiveHandle:
         profile_write_error: str = "",
     ) -> None:
         self._archive = archive
-        self.profile: Profile = archive.profile(LOCAL_ARCHIVE_NAME)
-        self.endpoint_url: str = archive.endpoint_url
-        self.bucket_stem: str = archive.network_config.bucket_stem
+        self._set_up(
+            archive.profile(LOCAL_ARCHIVE_NAME),
+            archive.network_config.bucket_stem,
+            profile_path,
+            profile_write_error,
+        )
+
+    def _set_up(
+        self, profile: Profile, bucket_stem: str, profile_path: Path | None, write_error: str
+    ) -> None:
+        self.profile: Profile = profile
+        self.endpoint_url: str = profile.endpoint_url or ""
+        self.bucket_stem: str = bucket_stem
         self.profile_path = profile_path  # None when it could not be written
-        self.profile_write_error = profile_write_error
+        self.profile_write_error = write_error
+        self.stopped_archive = False  # after stop(): whether this was its last user
         self._stop_lock = threading.Lock()
         self._is_stopped = False
 
@@ -85,14 +98,33 @@ class LocalArchiveHandle:
         return self._is_stopped
 
     def stop(self) -> None:
-        """Stop the archive and remove its profile file if it still names it (idempotent)."""
+        """Leave the archive (idempotent); the last user's stop stops it and removes the
+        profile files that name it."""
         with self._stop_lock:
             if self._is_stopped:
                 return
             self._is_stopped = True
-            self._archive.stop()
-            if self.profile_path is not None:
-                _remove_profile_if_ours(self.profile_path, self.endpoint_url)
+            self.stopped_archive = self._leave()
+
+    def _leave(self) -> bool:
+        self._archive.stop()
+        if self.profile_path is not None:
+            _remove_profile_if_ours(self.profile_path, self.endpoint_url)
+        return True
+
+
+class ChildArchiveHandle(LocalArchiveHandle):
+    """This user's local archive running in its own process, and this client's lease on it."""
+
+    def __init__(self, lease: ArchiveLease, profile_path: Path | None, write_error: str) -> None:
+        self.lease = lease
+        self.pid = lease.record.pid
+        profile = replace(load_profile(lease.profile_path), name=LOCAL_ARCHIVE_NAME)
+        self._set_up(profile, lease.record.bucket_stem, profile_path, write_error)
+
+    def _leave(self) -> bool:
+        # The archive's process removes the profiles naming it when it stops.
+        return self.lease.release() == 0
 
 
 LocalArchiveStarter = Callable[[], LocalArchiveHandle]
@@ -102,28 +134,45 @@ def start_local_archive(
     *,
     profiles_dir: Path | None = None,
     options: SandboxOptions | None = None,
-) -> LocalArchiveHandle:
-    """Start the embedded local archive (accepting any label) and write its profile.
+    profile_file: Path | None = None,
+) -> ChildArchiveHandle:
+    """Join this user's local archive or start it (in its own process), and write its profile.
 
-    Raises OSError when the port cannot be bound, RuntimeError when another local archive in
-    this process uses the same bucket stem; nothing is left running then. A profile that cannot
-    be written does not stop the archive: the handle says why in `profile_write_error`.
+    `options` None joins whatever archive runs (`uploader-gui sandbox --invalid` for a demo,
+    say) or starts one accepting any label; given, a running archive must have them. The
+    profile goes to `profile_file` or `profiles_dir/local-archive.toml`. Raises OSError when
+    the archive cannot listen (the port is taken), RuntimeError when one with other options
+    runs; nothing is left running then. A profile that cannot be written does not stop the
+    archive: the handle says why in `profile_write_error`.
     """
-    from uploader_gui.sandbox.archive import LocalArchive, SandboxOptions
+    from uploader_gui.sandbox.archive_client import lease_local_archive
+    from uploader_gui.sandbox.archive_registry import options_payload
 
-    archive = LocalArchive(options or SandboxOptions(auto_accept=True))
+    dirs = app_dirs()
+    target = profile_file
+    if target is None:
+        folder = profiles_dir if profiles_dir is not None else dirs.profiles_dir
+        target = folder / LOCAL_PROFILE_FILENAME
+    lease = lease_local_archive(
+        dirs.local_archive_dir,
+        None if options is None else options_payload(options),
+        profile_path=target,
+        data_dir=local_archive_data_dir(),
+    )
     try:
-        try:
-            archive.start()
-        except SystemExit:
-            # werkzeug exits the process when the port is taken; here that must be an error.
-            where = f"{archive.options.host}:{archive.options.port}"
-            raise OSError(errno.EADDRINUSE, f"{where} is in use by another program") from None
-        profile_path, write_error = _write_local_profile(archive, profiles_dir)
-        return LocalArchiveHandle(archive, profile_path, write_error)
+        profile_path, write_error = _write_local_profile(lease.profile_path, target)
+        return ChildArchiveHandle(lease, profile_path, write_error)
     except BaseException:
-        archive.stop()  # a start that failed half-way has provisioned buckets: tear them down
+        lease.release()
         raise
+
+
+def reset_local_archive() -> str:
+    """Stop this user's local archive (whoever uses it) and empty what it keeps; what was
+    done, for people. Blocks for as long as the archive takes to stop."""
+    from uploader_gui.sandbox.archive_client import reset_local_archive as reset
+
+    return reset(app_dirs().local_archive_dir, local_archive_data_dir())
 
 
 def list_archives(profiles_dir: Path | None = None) -> list[ArchiveChoice]:
@@ -150,18 +199,15 @@ def list_archives(profiles_dir: Path | None = None) -> list[ArchiveChoice]:
     return choices
 
 
-def _write_local_profile(
-    archive: LocalArchive, profiles_dir: Path | None
-) -> tuple[Path | None, str]:
-    """Where the profile was written, or None and why not."""
+def _write_local_profile(source: Path, target: Path) -> tuple[Path | None, str]:
+    """Copy the archive's own profile to `target`: where it went, or None and why not."""
     try:
-        folder = profiles_dir if profiles_dir is not None else app_dirs().profiles_dir
-        path = folder / LOCAL_PROFILE_FILENAME
-        archive.write_profile(path)
+        profile = replace(load_profile(source), name=LOCAL_ARCHIVE_NAME)
+        save_profile(profile, target)
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""
         return None, f"{where}{error.strerror or error}"
-    return path, ""
+    return target, ""
 
 
 def _remove_profile_if_ours(path: Path, endpoint_url: str) -> None:

@@ -13,7 +13,9 @@ What a person feels, beside the goals and a reference taken in the same run:
 The folder is real (N files of 0-6 bytes in 100 folders under a temporary directory), indexed
 by the window's own `IndexRunner` and bridge. The delivery goes to the local archive run as
 `uploader-gui sandbox` in a child process, selected as a profile: the archive's moto server and
-validator would otherwise share this process's GIL and be counted as the window's lateness.
+validator would otherwise share this process's GIL and be counted as the window's lateness
+(`--archive in-process` measures just that: the archive in the window's process, as the window
+ran its built-in archive before it had a process of its own).
 M is smaller than N because the archive (moto) stores some 100 small files a second here: a
 million would take hours. Protocol polls are 1 s (the app's default is slower) so the run ends
 soon after the last verdict; nothing on the GUI thread depends on them.
@@ -51,6 +53,7 @@ from tests.bench.window_probes import (
 from uploader_gui.app_dirs import HOME_ENV, app_dirs
 
 if TYPE_CHECKING:
+    from uploader_gui.sandbox.archive import LocalArchive
     from uploader_gui.ui.main_window import MainWindow
 
 DEFAULT_FILES = 1_000_000
@@ -100,6 +103,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="keep the N-file folder here and reuse it next time (a million take minutes)",
     )
+    parser.add_argument(
+        "--archive",
+        choices=("child", "in-process"),
+        default="child",
+        help="the archive delivered to runs in a process of its own (as the window's does "
+        "now) or in the window's process (as it did before): the GUI lateness of each",
+    )
+
+
+class ArchiveInWindow:
+    """The local archive in the window's own process (ArchiveChild's interface)."""
+
+    def __init__(self, profile_path: Path) -> None:
+        self.profile_path = profile_path
+        self._archive: LocalArchive | None = None
+
+    def wait_ready(self) -> str:
+        from uploader_gui.sandbox.archive import LocalArchive, SandboxOptions
+
+        self._archive = LocalArchive(SandboxOptions(auto_accept=True, bucket_stem="bench"))
+        self._archive.start()
+        self._archive.write_profile(self.profile_path)
+        return self._archive.endpoint_url
+
+    def stop(self) -> None:
+        if self._archive is not None:
+            self._archive.stop()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -148,7 +178,12 @@ def _measure(
     from uploader_gui.wiring.session_setup import session_options
 
     profile_path = app_dirs().profiles_dir / "bench-archive.toml"  # where the window looks
-    archive = ArchiveChild(root, profile_path, env) if figures.deliver_files else None
+    archive: ArchiveChild | ArchiveInWindow | None = None
+    if figures.deliver_files:
+        in_window = args.archive == "in-process"
+        archive = (
+            ArchiveInWindow(profile_path) if in_window else ArchiveChild(root, profile_path, env)
+        )
     try:
         tree = _folder_of(figures, args.tree or root / "tree")
         figures.rss_before_mib = rss_mib()
@@ -237,7 +272,7 @@ def _has_index_of(window: MainWindow, folder: Path) -> bool:
 
 def _deliver(
     window: MainWindow,
-    archive: ArchiveChild,
+    archive: ArchiveChild | ArchiveInWindow,
     probe: LatenessProbe,
     root: Path,
     figures: Figures,

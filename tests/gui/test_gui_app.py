@@ -175,7 +175,9 @@ def test_choosing_a_sign_in_archive_and_starting_import_nothing_heavy_on_the_gui
 
             def ended(event):
                 print("ended:", event.outcome)
-                QTimer.singleShot(0, window.close)
+                # The session's thread may finish just after its last event: closing before
+                # that would ask whether to stop the delivery, and nobody would answer.
+                when(lambda: not window.delivery.is_running, window.close)
 
             when(lambda: combo.count() >= 2, choose_remote)
 

@@ -153,6 +153,7 @@ def test_the_menus_hold_every_command_with_standard_shortcuts(
         "Choose &label…",
         "Choose &index…",
         "&Settings…",
+        "&Reset local archive…",
         "&Quit",
     ]
     assert find_action(file_menu, "&Quit").shortcut() == QKeySequence(QKeySequence.StandardKey.Quit)

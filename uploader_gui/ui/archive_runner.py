@@ -1,9 +1,10 @@
 """The archives for the window, off the GUI thread: the profile list and the local archive.
 
-Listing profiles reads files and starting the local archive imports moto and binds a port, so
-both run on one worker thread; results come back as queued signals. The same thread stops the
-archive when the window closes, after any start still under way has finished, so closing while
-the archive is starting still stops it and frees its port.
+Listing profiles reads files and starting the local archive starts (or joins) its process and
+waits for it to listen, so both run on one worker thread; results come back as queued signals.
+The same thread leaves the archive when the window closes, after any start still under way has
+finished, so closing while the archive is starting still stops it and frees its port. Resetting
+it (stop, empty its data folder, start again) runs there too.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from uploader_gui.archive_service import (
     LocalArchiveHandle,
     LocalArchiveStarter,
     list_archives,
+    reset_local_archive,
 )
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,9 @@ class ArchiveRunner(QObject):
     archivesListed = Signal(object)  # list[ArchiveChoice]
     localArchiveStarted = Signal(object)  # LocalArchiveHandle
     localArchiveFailed = Signal(str)  # the reason, for people
+    localArchiveStarting = Signal()  # again, after a reset: the old handle is gone
+    localArchiveReset = Signal(str)  # what was done, for people (the start follows)
+    localArchiveResetFailed = Signal(str)
 
     def __init__(
         self,
@@ -47,10 +52,12 @@ class ArchiveRunner(QObject):
         parent: QObject | None = None,
         *,
         list_choices: Callable[[], list[ArchiveChoice]] = list_archives,
+        reset_archive: Callable[[], str] = reset_local_archive,
     ) -> None:
         super().__init__(parent)
         self._start_local_archive = start_local_archive
         self._list_choices = list_choices
+        self._reset_archive = reset_archive
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive")
         self._shutdown_started = threading.Event()
         self._started_handle: LocalArchiveHandle | None = None  # the worker's, to stop it
@@ -81,6 +88,16 @@ class ArchiveRunner(QObject):
             return True
         self.state = LocalArchiveState.STARTING
         self._executor.submit(self._start)
+        return True
+
+    def reset(self) -> bool:
+        """Leave the local archive, stop and empty it, start it again; False if it cannot be
+        (no archive to start, or closing). `localArchiveReset` says what was done."""
+        if not self.can_start or self._shutdown_started.is_set():
+            return False
+        self.state, self.handle = LocalArchiveState.STARTING, None
+        self.localArchiveStarting.emit()
+        self._executor.submit(self._reset)
         return True
 
     def shutdown(self) -> None:
@@ -118,6 +135,17 @@ class ArchiveRunner(QObject):
         self._started_handle = handle
         if not self._shutdown_started.is_set():
             self.localArchiveStarted.emit(handle)
+
+    def _reset(self) -> None:
+        try:  # before leaving it: the person is told the archive they used was stopped
+            said = self._reset_archive()
+        except (OSError, RuntimeError) as error:  # its folder held elsewhere: say so, go on
+            log.warning("the local archive could not be reset", exc_info=True)
+            self.localArchiveResetFailed.emit(failure_text(error))
+        else:
+            self.localArchiveReset.emit(said)
+        self._stop()  # its lease ends with the archive's process; this only tidies up
+        self._start()
 
     def _stop(self) -> None:
         handle, self._started_handle = self._started_handle, None

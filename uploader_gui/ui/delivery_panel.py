@@ -175,6 +175,7 @@ class DeliveryPanel(QGroupBox):
         self.archive_combo.currentIndexChanged.connect(self._on_archive_selected)
         self.archives.archivesListed.connect(self._on_archives_listed)
         self.archives.localArchiveStarted.connect(self._show_archive_state)
+        self.archives.localArchiveStarting.connect(self._show_archive_state)  # after a reset
         self.archives.localArchiveFailed.connect(self._on_local_archive_failed)
         self.label_button.clicked.connect(self.choose_label)
         self.folder_button.clicked.connect(self.folderRequested)

@@ -37,6 +37,7 @@ from uploader_gui.core.delivery.folder_index import FolderIndex, IndexOptions, b
 from uploader_gui.core.delivery.profile_import import is_profile_file
 from uploader_gui.core.events import IndexProgressed, SessionCrashed
 from uploader_gui.ui.about_box import AboutBox
+from uploader_gui.ui.archive_reset import ArchiveReset
 from uploader_gui.ui.delivery_comfort import ComfortPorts, DeliveryComfort
 from uploader_gui.ui.delivery_dialogs import WINDOW_CRASH_TEXT, WINDOW_CRASH_TITLE, crash_box
 from uploader_gui.ui.delivery_history import DeliveryHistory
@@ -135,6 +136,7 @@ class MainWindow(QMainWindow):
         self.comfort = DeliveryComfort(self, self.delivery, self.bridge, ports=comfort_ports)
         self.menus.add_file_actions([self.comfort.settings_action])
         self.menus.add_delivery_actions([self.history.action])
+        self.archive_reset = ArchiveReset(self)  # File ▸ Reset local archive…
         self._connect()
         self.setAcceptDrops(True)
         self.setWindowTitle(APP_TITLE)
