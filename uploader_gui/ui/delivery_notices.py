@@ -8,7 +8,10 @@ summary's own words ("Delivered — all 4 files valid", "Delivered with 1 invali
 
 Qt 6 has no cross-platform taskbar progress (Qt 5's QWinTaskbarProgress and the macOS extras
 are gone), so `TitleProgress` puts "42 % — folder" in the window title while delivering, which
-every platform's taskbar, dock and window switcher shows.
+every platform's taskbar, dock and window switcher shows. Where a desktop reads the Unity
+launcher-entry D-Bus signal (KDE Plasma, the GNOME and Ubuntu docks), the icon shows a real
+progress bar as well (`taskbar_progress`); Windows' ITaskbarList3 and macOS's dock tile are not
+used (nothing here could run them).
 """
 
 from __future__ import annotations
