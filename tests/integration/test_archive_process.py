@@ -285,6 +285,39 @@ def test_the_port_file_says_where_the_archive_is() -> None:
         handle.stop()
 
 
+def control_request(port: int, request: dict[str, object]) -> dict[str, object]:
+    """One request on the archive's control endpoint, as any program on this computer could."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(json.dumps(request).encode("utf-8") + b"\n")
+        with connection.makefile("rb") as stream:
+            answer = json.loads(stream.readline() or b"{}")
+    assert isinstance(answer, dict)
+    return answer
+
+
+def test_only_the_owner_of_the_port_file_can_stop_or_hold_the_archive() -> None:
+    handle = start_local_archive()
+    try:
+        record = read_record(app_dirs().local_archive_dir)
+        assert record is not None
+        assert len(record.control_key) >= 32
+        if os.name == "posix":  # the key is readable by this account only
+            assert record_file().stat().st_mode & 0o077 == 0
+        for key in (None, "", "guess", record.control_key[:-1]):
+            request: dict[str, object] = {"op": "shutdown"}
+            if key is not None:
+                request["key"] = key
+            answer = control_request(record.control_port, request)
+            assert answer == {"ok": False, "reason": "wrong control key"}
+            lease = control_request(record.control_port, {"op": "lease", "key": key or "x"})
+            assert lease["ok"] is False
+        assert serves(handle), "a refused request must leave the archive serving"
+        assert process_is_alive(handle.pid)
+    finally:
+        handle.stop()
+    assert_archive_gone(handle.pid, handle.port)
+
+
 def test_a_frozen_app_runs_its_archive_with_itself(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -243,7 +243,12 @@ def _join(
     except OSError:
         return None
     try:
-        request = {"op": "lease", "pid": os.getpid(), "profile_path": _text(profile_path)}
+        request = {
+            "op": "lease",
+            "key": record.control_key,
+            "pid": os.getpid(),
+            "profile_path": _text(profile_path),
+        }
         send_message(connection, request)
         with connection.makefile("rb") as stream:
             reply = read_message(stream) or {}
@@ -266,7 +271,7 @@ def _request_stop(record: ArchiveRecord) -> int:
         with socket.create_connection(
             (CONTROL_HOST, record.control_port), timeout=CONNECT_TIMEOUT_S
         ) as connection:
-            send_message(connection, {"op": "shutdown"})
+            send_message(connection, {"op": "shutdown", "key": record.control_key})
             with connection.makefile("rb") as stream:
                 reply = read_message(stream) or {}
                 connection.settimeout(STOP_TIMEOUT_S)

@@ -14,14 +14,16 @@ So it is never orphaned. It runs the archive's work on its own interpreter, not 
 from __future__ import annotations
 
 import contextlib
+import hmac
 import os
+import secrets
 import signal
 import socket
 import sys
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -115,9 +117,10 @@ class LeaseBook:
 class ControlServer:
     """The control endpoint: one thread per connection, each a lease or a request."""
 
-    def __init__(self, book: LeaseBook, instance_id: str) -> None:
+    def __init__(self, book: LeaseBook, instance_id: str, control_key: str) -> None:
         self._book = book
         self._instance_id = instance_id
+        self._control_key = control_key
         self._listener = socket.create_server((CONTROL_HOST, 0))
         self.port = int(self._listener.getsockname()[1])
         threading.Thread(target=self._accept, name="archive-control", daemon=True).start()
@@ -139,6 +142,12 @@ class ControlServer:
     def _serve(self, connection: socket.socket) -> None:
         with contextlib.suppress(OSError), connection.makefile("rb") as stream:
             request = read_message(stream) or {}
+            key = request.get("key")
+            if not isinstance(key, str) or not hmac.compare_digest(key, self._control_key):
+                # Another account on this computer, or a stray program: not a user of it.
+                send_message(connection, {"ok": False, "reason": "wrong control key"})
+                connection.close()
+                return
             if request.get("op") == "lease":
                 self._serve_lease(connection, stream, request)
                 return
@@ -209,12 +218,14 @@ def serve(
         return EXIT_REFUSED
     book = LeaseBook()
     instance_id = uuid.uuid4().hex
-    control = ControlServer(book, instance_id)
+    control_key = secrets.token_urlsafe(32)
+    control = ControlServer(book, instance_id, control_key)
     with contextlib.suppress(ValueError):  # not the main thread (tests): SIGTERM stays default
         signal.signal(signal.SIGTERM, lambda *_: book.request_stop())
     try:
         archive.write_profile(home / PROFILE_FILENAME)
-        write_record(home, _record(archive, instance_id, control.port, payload))
+        record = _record(archive, instance_id, control.port, payload)
+        write_record(home, replace(record, control_key=control_key))
         wait_for_last_user(book, _parent_watch(parent_pid))
     finally:
         book.begin_stopping()

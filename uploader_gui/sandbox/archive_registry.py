@@ -42,6 +42,10 @@ class ArchiveRecord:
     control_port: int
     bucket_stem: str
     options: dict[str, Any]  # the SandboxOptions it was started with (non-default fields)
+    # What a control request must carry: the control endpoint listens on 127.0.0.1, which every
+    # account on the computer reaches, so only whoever can read this (owner-only) file may hold
+    # a lease on the archive or stop it.
+    control_key: str = ""
 
     def profile_path(self, home: Path) -> Path:
         return home / PROFILE_FILENAME
@@ -60,7 +64,11 @@ def write_record(home: Path, record: ArchiveRecord) -> None:
     """Atomically: a client never reads half a file."""
     home.mkdir(parents=True, exist_ok=True)
     temp = home / f".{RECORD_FILENAME}.{os.getpid()}.tmp"
-    temp.write_text(json.dumps(asdict(record)), encoding="utf-8")
+    # Owner-only from the start: it holds the control key (POSIX; Windows' per-user profile
+    # folders are private already).
+    descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(json.dumps(asdict(record)))
     os.replace(temp, home / RECORD_FILENAME)
 
 
