@@ -23,24 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.archive_process import archive_process, rss_bytes
+from tests.bench.delivery_bench import LABEL
 from uploader_gui.app_dirs import HOME_ENV
 
 MIB = 1024 * 1024
 SAMPLE_S = 0.2
-LABEL = """\
-dataset: bench_set
-delivery_id: '{delivery_id}'
-time:
-  delivery_start_date: 2025-01-15
-filetypes:
-  data:
-    filename: '.*\\.fits$'
-    standard: fits
-delivery_meta:
-  schema_version: 0.1.0
-  global_validation_options:
-    missing_filetypes_ok: true
-"""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import plain_boto3_client
+from tests.integration.test_sandbox_cli import read_until_ready
 from tests.waiting import wait_until
 from uploader_gui.app_dirs import app_dirs
 from uploader_gui.archive_service import (
@@ -39,7 +40,6 @@ from uploader_gui.sandbox.archive_registry import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-READY_LINE = "Press Ctrl-C to stop."
 
 
 def port_is_open(port: int) -> bool:
@@ -110,16 +110,6 @@ def test_clients_starting_at_once_get_the_same_archive() -> None:
         for handle in handles:
             handle.stop()
     assert_archive_gone(handles[0].pid, handles[0].port)
-
-
-def read_until_ready(process: subprocess.Popen[str]) -> list[str]:
-    assert process.stdout is not None
-    lines: list[str] = []
-    for line in process.stdout:
-        lines.append(line.rstrip("\n"))
-        if lines[-1] == READY_LINE:
-            return lines
-    raise AssertionError(f"sandbox exited before it was ready: {lines}")
 
 
 @pytest.mark.timeout(120)
